@@ -149,7 +149,8 @@ std::string name(const DType& d) {
   return out;
 }
 
-std::optional<DType> parse_dtype(std::string_view text) {
+// Reads a dtype leniently (leading zeros, "localreg"); parse_dtype keeps only the canonical spelling.
+static std::optional<DType> parse_dtype_loose(std::string_view text) {
   size_t star = text.find('*');
   std::string_view base = text.substr(0, star);
   DType d;
@@ -194,6 +195,12 @@ std::optional<DType> parse_dtype(std::string_view text) {
     }
   }
   return d.ptr(sp, size);
+}
+
+std::optional<DType> parse_dtype(std::string_view text) {
+  std::optional<DType> d = parse_dtype_loose(text);
+  if (!d || name(*d) != text) return std::nullopt;  // one spelling per dtype, so text diffs stay honest
+  return d;
 }
 
 DType promote(DType a, DType b) {

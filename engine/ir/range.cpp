@@ -78,9 +78,18 @@ Interval floormod_range(Scalar s, Interval a, Interval b) {
   if (b.lo == 0 && b.hi == 0) return full(s);
   if (b.lo == b.hi && floor_div(a.lo, b.lo) == floor_div(a.hi, b.lo))
     return hull({floor_mod(a.lo, b.lo), floor_mod(a.hi, b.lo)});  // one period: exact
-  if (b.lo >= 1) return {0, a.lo >= 0 ? std::min(a.hi, b.hi - 1) : b.hi - 1};
-  if (b.hi <= -1) return {b.lo + 1, a.hi <= 0 ? std::max(a.lo, b.lo + 1) : 0};
-  return {b.lo + 1, b.hi - 1};
+  // Each sign of divisor separately (a zero divisor is poison): positive b gives [0, b-1], and no
+  // more than a when a is already non-negative; negative b gives [b+1, 0], mirrored.
+  __int128 lo = kMax128, hi = kMin128;
+  if (b.hi >= 1) {
+    lo = std::min<__int128>(lo, 0);
+    hi = std::max(hi, a.lo >= 0 ? std::min(a.hi, b.hi - 1) : b.hi - 1);
+  }
+  if (b.lo <= -1) {
+    lo = std::min(lo, a.hi <= 0 ? std::max(a.lo, b.lo + 1) : b.lo + 1);
+    hi = std::max<__int128>(hi, 0);
+  }
+  return {lo, hi};
 }
 
 __int128 all_ones_above(__int128 v) {  // the smallest 2^k - 1 >= v, for v >= 0
@@ -175,13 +184,15 @@ Interval node_range(Op op, DType dtype, const std::vector<UOp>& src, const Arg& 
   };
   switch (op) {
     case Op::CONST: {
-      __int128 v = std::get<int64_t>(arg);
-      if (s == Scalar::UInt64) v = static_cast<uint64_t>(std::get<int64_t>(arg));
+      const int64_t* raw = std::get_if<int64_t>(&arg);
+      if (!raw) return full(s);  // a malformed constant: the validators report it; stay total here
+      __int128 v = s == Scalar::UInt64 ? static_cast<__int128>(static_cast<uint64_t>(*raw)) : *raw;
       return {v, v};
     }
     case Op::DEFINE_VAR: {
-      const auto& v = std::get<VarArg>(arg);
-      return {v.lo, v.hi};
+      const VarArg* v = std::get_if<VarArg>(&arg);
+      if (!v || v->lo > v->hi) return full(s);
+      return {v->lo, v->hi};
     }
     case Op::RANGE:
     case Op::SPECIAL: return {0, std::max<__int128>(0, src[0].vmax() - 1)};

@@ -317,13 +317,10 @@ std::string to_string(__int128 v) {
 std::string UOp::brief() const {
   if (!node_) return "<null>";
   std::string out = std::string(op_name(op())) + " " + name(dtype());
-  if (op() == Op::CONST) {
-    if (const auto* d = std::get_if<double>(&arg())) out += " " + std::to_string(*d);
-    else out += " " + to_string(const_int());
-  } else if (op() == Op::DEFINE_VAR) {
-    const VarArg& v = arg_var();
-    out += " " + v.name + "[" + std::to_string(v.lo) + "," + std::to_string(v.hi) + "]";
-  }
+  if (const auto* d = std::get_if<double>(&arg())) out += " " + std::to_string(*d);
+  else if (const auto* i = std::get_if<int64_t>(&arg())) out += " " + std::to_string(*i);
+  else if (const auto* v = std::get_if<VarArg>(&arg()))
+    out += " " + v->name + "[" + std::to_string(v->lo) + "," + std::to_string(v->hi) + "]";
   if (!src().empty()) out += " (" + std::to_string(src().size()) + " src)";
   return out;
 }

@@ -1,0 +1,36 @@
+#pragma once
+// The anvil subcommands. Each takes its own arguments (after the subcommand) and returns the exit
+// code; anvil::Error from any of them is printed by main as a usage problem.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace anvil::cli {
+
+using Args = std::vector<std::string>;
+
+int cmd_verify(const Args& args);
+int cmd_regress(const Args& args);
+int cmd_fuzz(const Args& args);
+int cmd_reduce(const Args& args);
+int cmd_rules(const Args& args);
+int cmd_corpus(const Args& args);
+
+// --name VALUE lookup; flags without a value via has_flag.
+std::optional<std::string> flag_value(const Args& args, const std::string& name);
+bool has_flag(const Args& args, const std::string& name);
+std::vector<std::string> positional(const Args& args);  // arguments that are not flags or their values
+
+// Summary of one libFuzzer run, shared by `fuzz`, `verify` and `check`.
+struct FuzzSummary {
+  std::string target;
+  int exit_code = 0;
+  long execs = 0;
+  long execs_per_sec = 0;
+  long new_units = 0;
+  double seconds = 0;
+  std::vector<std::string> filed;  // regression cases written for findings
+};
+FuzzSummary run_fuzzer(const std::string& target, double seconds, long runs, long seed, int jobs);
+
+}  // namespace anvil::cli

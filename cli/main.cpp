@@ -1,0 +1,50 @@
+// anvil: the command line of the harness. Subcommands grow with the project; `anvil help` lists
+// what exists now.
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "cli/commands.h"
+#include "engine/support/error.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  int (*run)(const anvil::cli::Args&);
+  const char* help;
+};
+
+constexpr Command kCommands[] = {
+    {"verify", anvil::cli::cmd_verify, "property suites and a symbolic fuzz run, with a summary [--time S --cases N --seed N]"},
+    {"fuzz", anvil::cli::cmd_fuzz, "TARGET --time S | --runs N [--seed N --jobs N --file]: a libFuzzer campaign"},
+    {"regress", anvil::cli::cmd_regress, "[--collect]: replay regress/ against the expected-failure catalog"},
+    {"reduce", anvil::cli::cmd_reduce, "CASE [--target T --out FILE]: minimize a failing case"},
+    {"rules", anvil::cli::cmd_rules, "list every rewrite rule with its domain and location"},
+    {"corpus", anvil::cli::cmd_corpus, "TARGET [--runs N --seed N]: write generated seeds to corpus/TARGET"},
+};
+
+int usage(FILE* out) {
+  std::fprintf(out, "usage: anvil COMMAND [ARGS]\n\n");
+  for (const Command& c : kCommands) std::fprintf(out, "  %-8s %s\n", c.name, c.help);
+  return out == stderr ? 2 : 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) return usage(stderr);
+  if (!std::strcmp(argv[1], "help") || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) return usage(stdout);
+  anvil::cli::Args args(argv + 2, argv + argc);
+  for (const Command& c : kCommands) {
+    if (std::strcmp(argv[1], c.name) != 0) continue;
+    try {
+      return c.run(args);
+    } catch (const anvil::Error& e) {
+      std::fprintf(stderr, "anvil %s: %s\n", c.name, e.what());
+      return 2;
+    }
+  }
+  std::fprintf(stderr, "anvil: unknown command '%s'\n", argv[1]);
+  return usage(stderr);
+}

@@ -1,0 +1,20 @@
+#pragma once
+// Running the suite binaries (property tests, libFuzzer targets) as child processes: a crash or
+// hang in one never takes the command down, and each finding reruns in a fresh process.
+#include <string>
+#include <vector>
+
+namespace anvil::cli {
+
+struct ProcResult {
+  int exit_code = -1;  // 128 + signal when killed by one
+  double seconds = 0;
+  std::string output;  // stdout and stderr, interleaved
+};
+
+// Runs argv with extra environment entries ("NAME=value"); output also goes to `log_path`
+// when given. Lines containing one of `echo_markers` are also streamed to stderr, as progress.
+ProcResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                       const std::string& log_path = "", const std::vector<std::string>& echo_markers = {});
+
+}  // namespace anvil::cli

@@ -1,0 +1,117 @@
+// anvil regress [--collect] [--dir DIR]: replays every case under regress/cases/<target>/ through
+// its target. The catalog (regress/catalog.txt) lists expected failures; an unexpected pass fails
+// the run until the catalog is updated, which --collect does.
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "cli/commands.h"
+#include "cli/paths.h"
+#include "engine/support/error.h"
+#include "fuzz/lib/finding.h"
+
+namespace fs = std::filesystem;
+
+namespace anvil::cli {
+namespace {
+
+struct CatalogEntry {
+  std::string backend;
+  std::string reason;
+};
+using Catalog = std::map<std::string, CatalogEntry>;  // case path (relative to cases/) -> entry
+
+Catalog read_catalog(const fs::path& path) {
+  Catalog catalog;
+  std::ifstream in(path);
+  std::string line;
+  for (int lineno = 1; std::getline(in, line); ++lineno) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    std::string case_path, backend, reason;
+    fields >> case_path >> backend;
+    std::getline(fields >> std::ws, reason);
+    if (case_path.empty() || backend.empty())
+      (ErrorBuilder("regress") << path.string() << ":" << lineno << ": expected 'CASE BACKEND REASON'").raise();
+    catalog[case_path] = {backend, reason};
+  }
+  return catalog;
+}
+
+void write_catalog(const fs::path& path, const Catalog& catalog) {
+  std::ofstream out(path);
+  out << "# Expected failures, one per line: CASE BACKEND REASON\n"
+         "# CASE is a path under regress/cases/; BACKEND a backend name, or - for backend-free targets.\n"
+         "# `anvil regress --collect` rewrites this file from the current results.\n";
+  for (const auto& [case_path, e] : catalog) out << case_path << " " << e.backend << " " << e.reason << "\n";
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+}  // namespace
+
+int cmd_regress(const Args& args) {
+  const fs::path dir = flag_value(args, "--dir").value_or(source_dir() + "/regress");
+  const bool collect = has_flag(args, "--collect");
+  const fs::path catalog_path = dir / "catalog.txt";
+  Catalog catalog = read_catalog(catalog_path), collected;
+  std::vector<fs::path> cases;
+  if (fs::is_directory(dir / "cases"))
+    for (const auto& e : fs::recursive_directory_iterator(dir / "cases"))
+      if (e.is_regular_file() && e.path().extension() == ".uop") cases.push_back(e.path());
+  std::sort(cases.begin(), cases.end());
+
+  std::map<std::string, int> counts;
+  int bad = 0;
+  for (const fs::path& p : cases) {
+    const std::string rel = fs::relative(p, dir / "cases").generic_string();
+    const std::string target_name = rel.substr(0, rel.find('/'));
+    const fuzz::Target* target = fuzz::find_target(target_name);
+    std::string status, detail;
+    if (!target) {
+      status = "ERROR";
+      detail = "no fuzz target named '" + target_name + "'";
+    } else {
+      fuzz::Outcome out = target->run(read_file(p));
+      const bool expected_fail = catalog.count(rel) != 0;
+      if (out.kind == fuzz::Outcome::Rejected) {
+        status = "ERROR";
+        detail = "the target rejects this case (stale text?)";
+      } else if (out.kind == fuzz::Outcome::Found) {
+        status = expected_fail ? "XFAIL" : "FAIL";
+        detail = out.finding.signature.str();
+        collected[rel] = expected_fail ? catalog[rel] : CatalogEntry{"-", out.finding.signature.str()};
+        if (!expected_fail) std::printf("%s\n", out.finding.message.c_str());
+      } else {
+        status = expected_fail ? "XPASS" : "PASS";
+      }
+    }
+    ++counts[status];
+    const bool ok = status == "PASS" || status == "XFAIL";
+    if (!ok) ++bad;
+    std::printf("%-6s %s%s%s\n", status.c_str(), rel.c_str(), detail.empty() ? "" : "  ", detail.c_str());
+  }
+  for (const auto& [case_path, e] : catalog)
+    if (!fs::exists(dir / "cases" / case_path)) {
+      std::printf("ERROR  %s  listed in the catalog but missing (cases are never deleted)\n", case_path.c_str());
+      ++bad;
+    }
+  std::printf("regress: %zu cases: %d passed, %d xfail, %d failed, %d xpass, %d errors\n", cases.size(), counts["PASS"],
+              counts["XFAIL"], counts["FAIL"], counts["XPASS"], counts["ERROR"]);
+  if (collect) {
+    write_catalog(catalog_path, collected);
+    std::printf("regress: catalog rewritten with %zu expected failures\n", collected.size());
+    return counts["ERROR"] ? 1 : 0;
+  }
+  return bad ? 1 : 0;
+}
+
+}  // namespace anvil::cli

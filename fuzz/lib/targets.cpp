@@ -1,0 +1,18 @@
+#include "fuzz/lib/targets.h"
+
+#include <array>
+
+namespace anvil::fuzz {
+
+std::span<const Target> all_targets() {
+  static const std::array<Target, 2> kTargets = {kSymbolicTarget, kParseTarget};
+  return kTargets;
+}
+
+const Target* find_target(std::string_view name) {
+  for (const Target& t : all_targets())
+    if (t.name == name) return &t;
+  return nullptr;
+}
+
+}  // namespace anvil::fuzz
