@@ -60,6 +60,7 @@ Value int_result_u(Scalar s, u128 v) {  // a wrapped unsigned computation (never
 
 // An integer operand brought into its type's range (index: poison outside int64).
 Value norm_int(Scalar s, const Value& v) {
+  if (!is_int(s) && s != Scalar::Bool) (ErrorBuilder("alu") << "an integer operand of type " << name(s)).raise();
   if (v.poison) return v;
   if (s == Scalar::Index) return in_int64(v.i) ? v : Value::make_poison();
   return Value::of_int(wrap_int(s, v.i));
@@ -301,7 +302,13 @@ Value exec_alu(Op op, Scalar out, std::span<const Scalar> in_types, std::span<co
       default: return Value::of_int(a.i != b.i);
     }
   }
-  if (is_float(out)) return float_alu(op, out, in);
+  if (is_float(out)) {
+    for (size_t i = 0; i < in.size(); ++i)
+      if (!is_float(in_type(in_types, i, out)))
+        (ErrorBuilder("alu") << op_name(op) << " to " << name(out) << " of a " << name(in_types[i]) << " operand")
+            .raise();
+    return float_alu(op, out, in);
+  }
   if (out == Scalar::Void) unsupported(op, out);
   std::array<Value, 3> norm;
   for (size_t i = 0; i < in.size(); ++i) {

@@ -481,6 +481,16 @@ TEST(Alu, IllTypedOpsAreErrors) {
   EXPECT_THROW(ex(Op::ADD, S::Int32, {I(1)}), Error);   // wrong arity
   EXPECT_THROW(ex(Op::LOAD, S::Int32, {I(1)}), Error);  // not an ALU op
   EXPECT_THROW(ex(Op::VECTORIZE, S::Int32, {I(1)}), Error);
+  // Operand types that do not fit the op: an Error, never a crash.
+  const S float_cond[] = {S::Float32, S::Int32, S::Int32};
+  EXPECT_THROW(exec_alu(Op::WHERE, S::Int32, float_cond, std::vector<Value>{F(1), I(1), I(2)}), Error);
+  const S floats_in[] = {S::Float32, S::Float32};
+  EXPECT_THROW(exec_alu(Op::ADD, S::Int32, floats_in, std::vector<Value>{F(1), F(2)}), Error);
+  EXPECT_THROW(exec_alu(Op::CMPLT, S::Bool, std::vector<S>{S::Int32, S::Float32}, std::vector<Value>{I(1), F(2)}),
+               Error);
+  const S ints_in[] = {S::Int32, S::Int32};
+  EXPECT_THROW(exec_alu(Op::ADD, S::Float32, ints_in, std::vector<Value>{I(1), I(2)}), Error);
+  EXPECT_THROW(cast(S::Void, S::Int32, I(1)), Error);
 }
 
 // ---- Randomized: integer ops against plain C++ at a wider type, then wrapped. ----
@@ -597,6 +607,44 @@ TEST(AluRandom, Int64AgreesWithUnsignedArithmetic) {
           EXPECT_INT(ex(Op::TRUNCMOD, s, {I(a), I(b)}), static_cast<int64_t>(a) % static_cast<int64_t>(b));
       }
     }
+}
+
+// ---- Randomized: any op, any types, any values: a value or an Error, never host UB. ----
+
+TEST(AluRandom, TotalOnAnyInput) {
+  std::mt19937_64 rng(4242);
+  const double doubles[] = {0.0, -0.0, kInf, -kInf, kNaN, 1e300, -1e300, 1e-320, 65520.0, 3.5, -2.5, 9.3e18};
+  auto any_value = [&]() -> Value {
+    switch (rng() % 5) {
+      case 0: return P;
+      case 1: return F(doubles[rng() % std::size(doubles)]);
+      case 2: return F(std::bit_cast<double>(rng()));
+      case 3: return I(static_cast<__int128>(static_cast<int64_t>(rng())) << (rng() % 64));  // beyond 64 bits too
+      default: return I(static_cast<int64_t>(rng() % 80) - 16);
+    }
+  };
+  int values = 0, errors = 0;
+  for (int i = 0; i < 200000; ++i) {
+    Op op = static_cast<Op>(rng() % kOpCount);
+    if (!in_group(op, opgroup::Alu) && op != Op::BITCAST && rng() % 8) op = Op::ADD;
+    const int n = std::max(op_arity(op), 0) + (rng() % 16 == 0 ? 1 : 0);
+    const S out = static_cast<S>(rng() % kScalarCount);
+    std::vector<S> types;
+    std::vector<Value> args;
+    for (int k = 0; k < n; ++k) {
+      types.push_back(rng() % 2 ? out : static_cast<S>(rng() % kScalarCount));
+      args.push_back(any_value());
+    }
+    try {
+      (void)exec_alu(op, out, types, args);
+      ++values;
+    } catch (const Error& e) {
+      ++errors;
+      ASSERT_EQ(e.op(), "alu");
+    }
+  }
+  EXPECT_GT(values, 50000);
+  EXPECT_GT(errors, 10000);
 }
 
 // ---- Randomized: float32 ops against the host's float arithmetic, bit for bit. ----

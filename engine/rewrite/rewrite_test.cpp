@@ -186,6 +186,25 @@ TEST(Rewrite, CodeRule) {
   EXPECT_TRUE(graph_rewrite(e, s) == e);
 }
 
+TEST(Rewrite, SetsInOrder) {
+  const auto [x, y, z, w, c0, c1, c2, c3] = pattern_vars();
+  static const RuleSet first("first", {rule(x * 2, x + x)});
+  static const RuleSet second("second", {rule(x + x, x * 3)});  // a wrong rule: only the order is tested
+  EXPECT_TRUE(graph_rewrite(kI * 2, {&first}) == kI + kI);
+  EXPECT_TRUE(graph_rewrite(kI + kI, {&second, &toy_rules()}) == kI * 3);
+  EXPECT_TRUE(graph_rewrite((kI + 0) + (kI + 0), {&toy_rules(), &second}) == kI * 3);
+  EXPECT_EQ(last_rewrite_stats().rewrites, 2);  // the shared source kI + 0 is rewritten once
+}
+
+TEST(Rewrite, OnlyMatchingDtypesAndSourcesAreTouched) {
+  // Non-ALU nodes pass through; their ALU sources are rewritten and the node rebuilt.
+  UOp r = UOp::make(Op::RANGE, dtypes::index, {UOp::constant(dtypes::index, 4) + 0}, int64_t{0});
+  UOp out = graph_rewrite(r, toy_rules());
+  EXPECT_EQ(out.op(), Op::RANGE);
+  EXPECT_TRUE(out.src(0) == UOp::constant(dtypes::index, 4));
+  EXPECT_EQ(out.arg_int(), 0);
+}
+
 TEST(Rewrite, DeepChainDoesNotOverflowTheStack) {
   UOp e = kI;
   for (int i = 0; i < 100000; ++i) e = e + 0;

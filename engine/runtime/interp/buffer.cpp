@@ -8,6 +8,9 @@ namespace {
 
 void check_element(const Buffer& b, size_t i) {
   if (i >= b.count) (ErrorBuilder("interp") << "element " << i << " of a buffer of " << b.count).raise();
+  const size_t size = static_cast<size_t>(itemsize(b.dtype.scalar));
+  if (b.bytes.size() < (i + 1) * size || b.poison.size() <= i)
+    (ErrorBuilder("interp") << "a buffer's bytes or poison mask are shorter than its count").raise();
 }
 
 }  // namespace

@@ -22,6 +22,7 @@
 //   poison without one); an out-of-bounds or poison-addressed lane gives poison and an Event.
 // - Poison stored to memory marks the element (Buffer::poison) and reads back as poison. A
 //   DEFINE_LOCAL / DEFINE_REG is fresh for every run and starts all poison (uninitialized).
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <map>
@@ -77,7 +78,7 @@ struct Buffer {
     if constexpr (std::is_same_v<T, bool>) {
       for (size_t i = 0; i < count; ++i) out[i] = bytes[i] != 0;
     } else if (count) {
-      std::memcpy(out.data(), bytes.data(), bytes.size());
+      std::memcpy(out.data(), bytes.data(), std::min(bytes.size(), count * sizeof(T)));
     }
     return out;
   }
