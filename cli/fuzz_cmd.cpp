@@ -54,7 +54,8 @@ std::string file_case(const std::string& target, const std::string& text, long s
   fs::create_directories(dir);
   const std::string rel = target + "/" + today() + "-" + std::string(id).substr(0, 8) + ".uop";
   std::ofstream(fs::path(source_dir()) / "regress" / "cases" / rel)
-      << "# origin: anvil fuzz " << target << " --seed " << seed << ", " << today() << "\n# status: open\n" << text;
+      << "# origin: anvil fuzz " << target << " --seed " << seed << ", " << today() << "\n# status: open\n"
+      << text;
   std::ofstream(fs::path(source_dir()) / "regress" / "catalog.txt", std::ios::app) << rel << " - " << signature << "\n";
   return rel;
 }
@@ -103,11 +104,13 @@ FuzzSummary run_fuzzer(const std::string& target, double seconds, long runs, lon
 
 int cmd_fuzz(const Args& args) {
   if (has_flag(args, "--list")) {
-    for (const fuzz::Target& t : fuzz::all_targets()) std::printf("%.*s\n", static_cast<int>(t.name.size()), t.name.data());
+    for (const fuzz::Target& t : fuzz::all_targets())
+      std::printf("%.*s\n", static_cast<int>(t.name.size()), t.name.data());
     return 0;
   }
   std::vector<std::string> pos = positional(args);
-  if (pos.empty()) (ErrorBuilder("fuzz") << "usage: anvil fuzz TARGET [--time S | --runs N] [--seed N] [--jobs N] [--file]").raise();
+  if (pos.empty())
+    (ErrorBuilder("fuzz") << "usage: anvil fuzz TARGET [--time S | --runs N] [--seed N] [--jobs N] [--file]").raise();
   const double seconds = std::stod(flag_value(args, "--time").value_or("0"));
   const long runs = std::stol(flag_value(args, "--runs").value_or("0"));
   const long seed = std::stol(flag_value(args, "--seed").value_or("1"));
@@ -117,8 +120,10 @@ int cmd_fuzz(const Args& args) {
   std::printf("fuzz %s: %ld execs in %.1f s (%ld/s), %ld new corpus units, exit %d\n", s.target.c_str(), s.execs,
               s.seconds, s.execs_per_sec, s.new_units, s.exit_code);
   for (const std::string& text : s.filed) {
-    if (has_flag(args, "--file")) std::printf("filed regress/cases/%s\n", file_case(s.target, text, seed).c_str());
-    else std::printf("reduced case (file it with --file):\n%s", text.c_str());
+    if (has_flag(args, "--file"))
+      std::printf("filed regress/cases/%s\n", file_case(s.target, text, seed).c_str());
+    else
+      std::printf("reduced case (file it with --file):\n%s", text.c_str());
   }
   return s.exit_code == 0 ? 0 : 1;
 }

@@ -16,7 +16,8 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"verify", anvil::cli::cmd_verify, "property suites and a symbolic fuzz run, with a summary [--time S --cases N --seed N]"},
+    {"verify", anvil::cli::cmd_verify,
+     "property suites and a symbolic fuzz run, with a summary [--time S --cases N --seed N]"},
     {"fuzz", anvil::cli::cmd_fuzz, "TARGET --time S | --runs N [--seed N --jobs N --file]: a libFuzzer campaign"},
     {"regress", anvil::cli::cmd_regress, "[--collect]: replay regress/ against the expected-failure catalog"},
     {"reduce", anvil::cli::cmd_reduce, "CASE [--target T --out FILE]: minimize a failing case"},
@@ -34,7 +35,8 @@ int usage(FILE* out) {
 
 int main(int argc, char** argv) {
   if (argc < 2) return usage(stderr);
-  if (!std::strcmp(argv[1], "help") || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h")) return usage(stdout);
+  if (!std::strcmp(argv[1], "help") || !std::strcmp(argv[1], "--help") || !std::strcmp(argv[1], "-h"))
+    return usage(stdout);
   anvil::cli::Args args(argv + 2, argv + argc);
   for (const Command& c : kCommands) {
     if (std::strcmp(argv[1], c.name) != 0) continue;

@@ -47,13 +47,16 @@ int cmd_reduce(const Args& args) {
   }
   std::string reduced = target->reduce(text, out.finding.signature);
   fuzz::Outcome after = target->run(reduced);
-  std::string case_text = "# signature: " + (after.kind == fuzz::Outcome::Found ? after.finding.signature.str()
-                                                                                  : out.finding.signature.str()) +
-                          "\n" + reduced;
+  std::string case_text =
+      "# signature: " +
+      (after.kind == fuzz::Outcome::Found ? after.finding.signature.str() : out.finding.signature.str()) + "\n" +
+      reduced;
   std::fprintf(stderr, "reduce: %zu nodes -> %zu nodes (%s)\n", nodes_in(text), nodes_in(reduced),
                out.finding.signature.str().c_str());
-  if (auto file = flag_value(args, "--out")) std::ofstream(*file) << case_text;
-  else std::printf("%s", case_text.c_str());
+  if (auto file = flag_value(args, "--out"))
+    std::ofstream(*file) << case_text;
+  else
+    std::printf("%s", case_text.c_str());
   return 0;
 }
 

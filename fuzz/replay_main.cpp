@@ -38,11 +38,13 @@ int main(int argc, char** argv) {
         break;
       case anvil::fuzz::Outcome::Found:
         ++found;
-        std::printf("FINDING %s in %s\n%s\n", out.finding.signature.str().c_str(), f.c_str(), out.finding.message.c_str());
+        std::printf("FINDING %s in %s\n%s\n", out.finding.signature.str().c_str(), f.c_str(),
+                    out.finding.message.c_str());
         break;
     }
   }
-  std::printf("replay %s: %zu inputs, %d ok, %d rejected, %d findings\n", ANVIL_FUZZ_TARGET, files.size(), ok, rejected, found);
+  std::printf("replay %s: %zu inputs, %d ok, %d rejected, %d findings\n", ANVIL_FUZZ_TARGET, files.size(), ok, rejected,
+              found);
   // A seed corpus must hold only valid inputs: a rejected seed is a stale seed.
   return (found || rejected || files.empty()) ? 1 : 0;
 }

@@ -158,7 +158,8 @@ static std::optional<DType> parse_dtype_loose(std::string_view text) {
   std::optional<Scalar> scalar;
   for (int i = 0; i < kScalarCount && !scalar; ++i) {
     std::string_view n = kInfo[i].name;
-    if (base == n) scalar = static_cast<Scalar>(i);
+    if (base == n)
+      scalar = static_cast<Scalar>(i);
     else if (base.size() > n.size() + 1 && base.substr(0, n.size()) == n && base[n.size()] == 'x') {
       scalar = static_cast<Scalar>(i);
       x = n.size();

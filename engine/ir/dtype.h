@@ -41,7 +41,7 @@ struct DType {
 
   constexpr DType vec(int n) const { return with_count(static_cast<uint16_t>(n)); }
   constexpr DType scalar_type() const { return DType(scalar); }  // drops vector width and pointer-ness
-  constexpr DType elem() const {                                  // the pointee of a pointer
+  constexpr DType elem() const {                                 // the pointee of a pointer
     DType d = *this;
     d.is_ptr = false;
     d.space = AddrSpace::Global;
@@ -85,7 +85,9 @@ inline bool is_int(const DType& d) { return !d.is_ptr && is_int(d.scalar); }
 inline bool is_bool(const DType& d) { return !d.is_ptr && d.scalar == Scalar::Bool; }
 inline bool is_unsigned(const DType& d) { return !d.is_ptr && is_unsigned(d.scalar); }
 // Integer or bool scalar: the values range analysis and the index domain speak about.
-inline bool is_intlike(const DType& d) { return !d.is_ptr && d.count == 1 && (is_int(d.scalar) || d.scalar == Scalar::Bool); }
+inline bool is_intlike(const DType& d) {
+  return !d.is_ptr && d.count == 1 && (is_int(d.scalar) || d.scalar == Scalar::Bool);
+}
 
 // The representable range of an integer or bool scalar (index: int64's).
 __int128 int_min(Scalar s);

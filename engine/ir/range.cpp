@@ -143,7 +143,8 @@ Interval compare_range(Op op, Interval a, Interval b) {
 Interval shift_range(Op op, Scalar s, Interval a, Interval b) {
   if (b.lo != b.hi || b.lo < 0 || b.lo >= bits(s)) return full(s);
   const int c = static_cast<int>(b.lo);
-  if (op == Op::SHL) return fit(s, {sat_mul(a.lo, static_cast<__int128>(1) << c), sat_mul(a.hi, static_cast<__int128>(1) << c)});
+  if (op == Op::SHL)
+    return fit(s, {sat_mul(a.lo, static_cast<__int128>(1) << c), sat_mul(a.hi, static_cast<__int128>(1) << c)});
   return {a.lo >> c, a.hi >> c};  // arithmetic shift of the wide value is floor division
 }
 

@@ -53,7 +53,8 @@ class Parser {
   Parser(std::string_view text, std::string_view file) : text_(text), file_(file) {}
 
   std::vector<UOp> run() {
-    if (text_.size() > kMaxInput) fail(0, "input is " + std::to_string(text_.size()) + " bytes, over the 128 MiB limit");
+    if (text_.size() > kMaxInput)
+      fail(0, "input is " + std::to_string(text_.size()) + " bytes, over the 128 MiB limit");
     std::optional<std::vector<UOp>> listed;
     while (true) {  // one line at a time; the last line may lack its '\n'
       size_t eol = text_.find('\n', pos_);

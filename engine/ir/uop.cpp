@@ -63,7 +63,8 @@ std::atomic<size_t> g_live{0};
 
 uint64_t structural_hash(Op op, const DType& dt, const std::vector<UOp>& src, const Arg& arg) {
   uint64_t h = hash_combine(static_cast<uint64_t>(op), static_cast<uint64_t>(dt.scalar));
-  h = hash_combine(h, (static_cast<uint64_t>(dt.count) << 8) | (dt.is_ptr ? 2u : 0u) | static_cast<uint64_t>(dt.space) << 4);
+  h = hash_combine(
+      h, (static_cast<uint64_t>(dt.count) << 8) | (dt.is_ptr ? 2u : 0u) | static_cast<uint64_t>(dt.space) << 4);
   h = hash_combine(h, static_cast<uint64_t>(dt.ptr_size));
   h = hash_combine(h, arg_hash(arg));
   for (const UOp& s : src) h = hash_combine(h, s.hash());
@@ -128,9 +129,12 @@ uint64_t arg_hash(const Arg& a) {
   std::visit(
       [&](const auto& v) {
         using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, int64_t>) h = hash_combine(h, static_cast<uint64_t>(v));
-        else if constexpr (std::is_same_v<T, double>) h = hash_combine(h, double_bits(v));
-        else if constexpr (std::is_same_v<T, std::string>) h = hash_combine(h, hash_bytes(v));
+        if constexpr (std::is_same_v<T, int64_t>)
+          h = hash_combine(h, static_cast<uint64_t>(v));
+        else if constexpr (std::is_same_v<T, double>)
+          h = hash_combine(h, double_bits(v));
+        else if constexpr (std::is_same_v<T, std::string>)
+          h = hash_combine(h, hash_bytes(v));
         else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
           for (int64_t x : v) h = hash_combine(h, static_cast<uint64_t>(x));
         } else if constexpr (std::is_same_v<T, VarArg>) {
@@ -317,8 +321,10 @@ std::string to_string(__int128 v) {
 std::string UOp::brief() const {
   if (!node_) return "<null>";
   std::string out = std::string(op_name(op())) + " " + name(dtype());
-  if (const auto* d = std::get_if<double>(&arg())) out += " " + std::to_string(*d);
-  else if (const auto* i = std::get_if<int64_t>(&arg())) out += " " + std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&arg()))
+    out += " " + std::to_string(*d);
+  else if (const auto* i = std::get_if<int64_t>(&arg()))
+    out += " " + std::to_string(*i);
   else if (const auto* v = std::get_if<VarArg>(&arg()))
     out += " " + v->name + "[" + std::to_string(v->lo) + "," + std::to_string(v->hi) + "]";
   if (!src().empty()) out += " (" + std::to_string(src().size()) + " src)";

@@ -18,10 +18,10 @@ int64_t clamp_to(DType d, __int128 v) {
 UOp gen_var(Source& src, DType dtype, int index) {
   int64_t lo, hi;
   switch (src.choose(5)) {
-    case 0: lo = 0, hi = src.range(0, 16); break;                          // a loop variable
-    case 1: lo = src.range(-10, 10), hi = lo + src.range(0, 20); break;    // small, maybe negative
-    case 2: lo = src.range(-1000, 0), hi = src.range(0, 1000); break;      // straddles zero
-    case 3: lo = hi = src.range(-5, 5); break;                              // a singleton
+    case 0: lo = 0, hi = src.range(0, 16); break;                        // a loop variable
+    case 1: lo = src.range(-10, 10), hi = lo + src.range(0, 20); break;  // small, maybe negative
+    case 2: lo = src.range(-1000, 0), hi = src.range(0, 1000); break;    // straddles zero
+    case 3: lo = hi = src.range(-5, 5); break;                           // a singleton
     default: lo = src.range(-1000000000, 1000000), hi = lo + src.range(0, 2000000000); break;
   }
   lo = clamp_to(dtype, lo);
@@ -81,8 +81,9 @@ UOp gen_bool(Source& src, const std::vector<UOp>& vars, DType dtype, int depth) 
     case 2: return cmp_side().eq(cmp_side());
     case 3: return cmp_side().ne(cmp_side());
     case 4: return gen_bool(src, vars, dtype, depth - 1).alu(Op::NOT);
-    case 5: return gen_bool(src, vars, dtype, depth - 1).alu(src.chance(50) ? Op::AND : Op::OR,
-                                                            gen_bool(src, vars, dtype, depth - 1));
+    case 5:
+      return gen_bool(src, vars, dtype, depth - 1)
+          .alu(src.chance(50) ? Op::AND : Op::OR, gen_bool(src, vars, dtype, depth - 1));
     default: return cmp_side().lt(gen_int_const(src, dtype));
   }
 }
@@ -92,7 +93,9 @@ UOp gen_bool(Source& src, const std::vector<UOp>& vars, DType dtype, int depth) 
 UOp gen_int_const(Source& src, DType dtype) {
   switch (src.choose(6)) {
     case 0: return UOp::constant(dtype, kDivisors[src.choose(kDivisors.size())]);
-    case 1: return UOp::constant(dtype, src.chance(50) ? clamp_to(dtype, int_min(dtype.scalar)) : clamp_to(dtype, int_max(dtype.scalar)));
+    case 1:
+      return UOp::constant(
+          dtype, src.chance(50) ? clamp_to(dtype, int_min(dtype.scalar)) : clamp_to(dtype, int_max(dtype.scalar)));
     case 2: return UOp::constant(dtype, src.range(-1000, 1000));
     default: return UOp::constant(dtype, src.range(-8, 8));
   }
@@ -103,7 +106,7 @@ UOp gen_int_subexpr(Source& src, const std::vector<UOp>& vars, DType dtype, int 
 }
 
 GeneratedExpr gen_int_expr(Source& src, const ExprOptions& opt) {
-  static constexpr std::array<Scalar, 7> kWrapping = {Scalar::Int8,  Scalar::UInt8,  Scalar::Int16, Scalar::Int32,
+  static constexpr std::array<Scalar, 7> kWrapping = {Scalar::Int8,   Scalar::UInt8, Scalar::Int16, Scalar::Int32,
                                                       Scalar::UInt32, Scalar::Int64, Scalar::UInt64};
   DType dtype = dtypes::index;
   if (opt.wrapping_types && src.chance(30)) dtype = DType(kWrapping[src.choose(kWrapping.size())]);

@@ -34,7 +34,8 @@ std::vector<Point> points_for(const UOp& expr, const std::vector<UOp>& vars, int
   const size_t corners = vars.size() >= 4 ? 16 : (size_t{1} << vars.size());
   for (size_t mask = 0; mask < corners; ++mask) {
     Point p;
-    for (size_t i = 0; i < vars.size(); ++i) p[vars[i].arg_var().name] = (mask >> i) & 1 ? vars[i].arg_var().hi : vars[i].arg_var().lo;
+    for (size_t i = 0; i < vars.size(); ++i)
+      p[vars[i].arg_var().name] = (mask >> i) & 1 ? vars[i].arg_var().hi : vars[i].arg_var().lo;
     points.push_back(std::move(p));
   }
   SeededSource rng(expr.hash() ^ 0x5eedULL);
@@ -50,7 +51,8 @@ std::optional<Finding> range_violation(const std::vector<UOp>& topo, const std::
     if (!is_intlike(u.dtype()) || v.poison || (v.i >= u.vmin() && v.i <= u.vmax())) continue;
     std::ostringstream msg;
     msg << "value " << to_string(v.i) << " outside [vmin, vmax] = [" << to_string(u.vmin()) << ", "
-        << to_string(u.vmax()) << "] at " << point_text(point) << "\nnode:\n" << to_text(u);
+        << to_string(u.vmax()) << "] at " << point_text(point) << "\nnode:\n"
+        << to_text(u);
     return Finding{{"symbolic", std::string(op_name(u.op())), "-", "range"}, msg.str()};
   }
   return std::nullopt;
@@ -120,7 +122,8 @@ std::string mutate_symbolic(std::string_view input, uint64_t seed, size_t max_si
         break;
       }
       const VarArg& a = target.arg_var();
-      int64_t lo = std::max<int64_t>(a.lo - src.range(0, 8), static_cast<int64_t>(std::max<__int128>(int_min(dt.scalar), INT64_MIN)));
+      int64_t lo = std::max<int64_t>(a.lo - src.range(0, 8),
+                                     static_cast<int64_t>(std::max<__int128>(int_min(dt.scalar), INT64_MIN)));
       int64_t hi = lo + src.range(0, 64);
       hi = static_cast<int64_t>(std::min<__int128>(hi, std::min<__int128>(int_max(dt.scalar), INT64_MAX)));
       replacement = UOp::var(a.name, lo, std::max(lo, hi), dt);
@@ -186,9 +189,7 @@ std::string reduce_symbolic(std::string_view input, const Signature& signature) 
 
 std::optional<Finding> check_symbolic(const UOp& expr, int random_points) {
   const std::string op(op_name(expr.op()));
-  auto finding = [&](const char* kind, const std::string& msg) {
-    return Finding{{"symbolic", op, "-", kind}, msg};
-  };
+  auto finding = [&](const char* kind, const std::string& msg) { return Finding{{"symbolic", op, "-", kind}, msg}; };
   UOp simple;
   try {
     simple = simplify(expr);
@@ -198,7 +199,8 @@ std::optional<Finding> check_symbolic(const UOp& expr, int random_points) {
   if (!(simple.dtype() == expr.dtype()))
     return finding("dtype", "simplify changed the dtype from " + name(expr.dtype()) + " to " + name(simple.dtype()));
   if (UOp again = simplify(simple); !(again == simple))
-    return finding("idempotence", "simplify(simplify(e)) != simplify(e)\nonce:\n" + to_text(simple) + "twice:\n" + to_text(again));
+    return finding("idempotence",
+                   "simplify(simplify(e)) != simplify(e)\nonce:\n" + to_text(simple) + "twice:\n" + to_text(again));
   const std::vector<UOp> vars = vars_of(expr);
   const std::vector<UOp> topo_e = expr.toposort(), topo_s = simple.toposort();
   interp::Env env;  // bound once per point for both sides: simplify never invents a variable
@@ -217,7 +219,9 @@ std::optional<Finding> check_symbolic(const UOp& expr, int random_points) {
     if (want.poison || (!got.poison && got.i == want.i)) continue;
     std::ostringstream msg;
     msg << "at " << point_text(point) << ": original " << value_text(want) << ", simplified " << value_text(got)
-        << "\noriginal:\n" << to_text(expr) << "simplified:\n" << to_text(simple);
+        << "\noriginal:\n"
+        << to_text(expr) << "simplified:\n"
+        << to_text(simple);
     return finding(got.poison ? "poison" : "mismatch", msg.str());
   }
   return std::nullopt;

@@ -7,8 +7,8 @@
 #include <cstring>
 #include <string>
 
-#include "fuzz/lib/finding.h"
 #include "engine/support/check.h"
+#include "fuzz/lib/finding.h"
 
 namespace {
 
