@@ -148,6 +148,7 @@ UOp reduce_expr(UOp expr, const Signature& want) {
   for (bool progress = true; progress && budget > 0;) {
     progress = false;
     std::vector<UOp> topo = expr.toposort();
+    const std::vector<UOp> vars = vars_of(expr);
     std::reverse(topo.begin(), topo.end());  // root first: the biggest cuts come first
     const size_t size = topo.size();
     for (const UOp& n : topo) {
@@ -157,6 +158,8 @@ UOp reduce_expr(UOp expr, const Signature& want) {
       if (is_int(n.dtype()) && !n.is_const()) {
         candidates.push_back(UOp::constant(n.dtype(), 0));
         candidates.push_back(UOp::constant(n.dtype(), 1));
+        for (const UOp& v : vars)  // keeps a variable in play where a constant would fold away
+          if (v.dtype() == n.dtype() && !(v == n)) candidates.push_back(v);
       }
       if (n.op() == Op::DEFINE_VAR) {
         const VarArg& a = n.arg_var();

@@ -30,7 +30,9 @@ RC_GTEST_PROP(Symbolic, SimplifyKeepsValue, ()) {
   if (want.poison) return;  // refinement: a poison original may become anything
   UOp simple = simplify(g.expr);
   Value got = eval_at(simple, point);
-  RC_LOG() << "original:\n" << to_text(g.expr) << "simplified:\n" << to_text(simple);
+  RC_LOG() << "original:\n" << to_text(g.expr) << "simplified:\n" << to_text(simple) << "at";
+  for (const auto& [name, value] : point) RC_LOG() << " " << name << "=" << value;
+  RC_LOG() << ": original " << to_string(want.i) << ", simplified " << (got.poison ? "poison" : to_string(got.i));
   RC_ASSERT(!got.poison);
   RC_ASSERT(to_string(got.i) == to_string(want.i));
 }

@@ -1,0 +1,124 @@
+#pragma once
+// The one door to Z3: terms over Int, bit-vectors and Bool, and a validity check with a resource
+// limit (rlimit, never wall clock, so a verdict is the same on every machine). Nothing else
+// includes z3; a Term is an opaque handle that keeps its expression alive.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace anvil::smt {
+
+struct TermRep;
+class Context;
+
+class Term {
+ public:
+  Term() = default;
+  explicit operator bool() const { return rep_ != nullptr; }
+  const TermRep& rep() const { return *rep_; }
+  std::string text() const;  // SMT-LIB, for messages
+  bool is_bool() const;
+  bool is_int() const;
+  bool is_bv() const;
+  int width() const;  // bit-vectors: their width
+
+ private:
+  explicit Term(std::shared_ptr<const TermRep> rep) : rep_(std::move(rep)) {}
+  std::shared_ptr<const TermRep> rep_;
+  friend struct TermAccess;
+};
+
+enum class Outcome : uint8_t { Proved, Refuted, Unknown };
+
+// A term to show in a counterexample, by label; bit-vectors print signed when `is_signed`.
+struct Shown {
+  std::string label;
+  Term term;
+  bool is_signed = true;
+};
+
+struct CheckResult {
+  Outcome outcome = Outcome::Unknown;
+  std::string model;   // Refuted: "label = value" pairs, comma-separated
+  std::string reason;  // Unknown: Z3's reason (e.g. "max. resource limit exceeded")
+  uint64_t rlimit_used = 0;
+};
+
+class Context {
+ public:
+  Context();
+  ~Context();
+  Context(const Context&) = delete;
+  Context& operator=(const Context&) = delete;
+
+  Term int_val(__int128 v);
+  Term int_var(const std::string& name);
+  Term bv_val(__int128 v, int width);  // v taken mod 2^width
+  Term bv_var(const std::string& name, int width);
+  Term bool_val(bool v);
+  Term bool_var(const std::string& name);
+
+  // Is `formula` true in every model? Its negation is checked under `rlimit` resource units.
+  CheckResult check_valid(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit);
+  // A ground term through Z3's simplifier: Int as is, bit-vectors unsigned, Bool as 0/1;
+  // nullopt when it does not simplify to a numeral.
+  std::optional<__int128> eval_ground(const Term& t);
+
+  static std::string z3_version();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  friend struct TermAccess;
+};
+
+// Shared by Int and bit-vector terms (both operands of one sort).
+Term add(const Term& a, const Term& b);
+Term sub(const Term& a, const Term& b);
+Term mul(const Term& a, const Term& b);
+Term neg(const Term& a);
+Term eq(const Term& a, const Term& b);
+Term ite(const Term& c, const Term& a, const Term& b);
+// Bool.
+Term and_(const Term& a, const Term& b);
+Term or_(const Term& a, const Term& b);
+Term xor_(const Term& a, const Term& b);
+Term not_(const Term& a);
+Term implies(const Term& a, const Term& b);
+Term and_all(Context& ctx, const std::vector<Term>& terms);
+// Int: order and Euclidean division (SMT-LIB div/mod: 0 <= mod < |b|).
+Term lt(const Term& a, const Term& b);
+Term le(const Term& a, const Term& b);
+Term ediv(const Term& a, const Term& b);
+Term emod(const Term& a, const Term& b);
+// Bit-vectors.
+Term slt(const Term& a, const Term& b);
+Term sle(const Term& a, const Term& b);
+Term ult(const Term& a, const Term& b);
+Term ule(const Term& a, const Term& b);
+Term sdiv(const Term& a, const Term& b);  // truncating; INT_MIN / -1 wraps
+Term srem(const Term& a, const Term& b);  // sign of the dividend
+Term smod(const Term& a, const Term& b);  // sign of the divisor
+Term udiv(const Term& a, const Term& b);
+Term urem(const Term& a, const Term& b);
+Term shl(const Term& a, const Term& b);
+Term ashr(const Term& a, const Term& b);
+Term lshr(const Term& a, const Term& b);
+Term band(const Term& a, const Term& b);
+Term bor(const Term& a, const Term& b);
+Term bxor(const Term& a, const Term& b);
+Term bnot(const Term& a);
+Term sext(const Term& a, int extra);
+Term zext(const Term& a, int extra);
+Term extract(const Term& a, int hi, int lo);
+// Signed bit-vector arithmetic that stays exact (no signed overflow), as a Bool.
+Term add_exact(const Term& a, const Term& b);
+Term sub_exact(const Term& a, const Term& b);
+Term mul_exact(const Term& a, const Term& b);
+// Between theories.
+Term int2bv(const Term& a, int width);  // mod 2^width
+Term bv2int(const Term& a, bool is_signed);
+
+}  // namespace anvil::smt
