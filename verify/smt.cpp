@@ -141,6 +141,11 @@ std::string Context::z3_version() {
   return buf;
 }
 
+std::optional<__int128> numeral(const Term& t) {
+  if (!E(t).is_numeral()) return std::nullopt;
+  return parse_int128(E(t).get_decimal_string(0));
+}
+
 Term add(const Term& a, const Term& b) { return T(E(a) + E(b)); }
 Term sub(const Term& a, const Term& b) { return T(E(a) - E(b)); }
 Term mul(const Term& a, const Term& b) { return T(E(a) * E(b)); }

@@ -74,6 +74,9 @@ class Context {
   friend struct TermAccess;
 };
 
+// The value of an Int or bit-vector numeral (bit-vectors unsigned), without simplifying.
+std::optional<__int128> numeral(const Term& t);
+
 // Shared by Int and bit-vector terms (both operands of one sort).
 Term add(const Term& a, const Term& b);
 Term sub(const Term& a, const Term& b);

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "engine/ir/range.h"
+#include "engine/ir/shape.h"
 #include "engine/support/check.h"
 #include "engine/support/hash.h"
 
@@ -20,6 +21,7 @@ struct Node {
   std::vector<UOp> src;
   Arg arg;
   __int128 vmin = 0, vmax = 0;
+  std::optional<Shape> shape;
 };
 }  // namespace detail
 
@@ -195,6 +197,7 @@ UOp UOp::make(Op op, DType dtype, std::vector<UOp> src, Arg arg) {
   Interval r = node_range(n->op, n->dtype, n->src, n->arg);
   n->vmin = r.lo;
   n->vmax = r.hi;
+  n->shape = node_shape(n->op, n->src, n->arg);
   Node* winner = nullptr;
   {
     std::lock_guard<std::mutex> lock(shard.mu);
@@ -224,6 +227,7 @@ const Arg& UOp::arg() const { return node_->arg; }
 uint64_t UOp::hash() const { return node_ ? node_->hash : 0; }
 __int128 UOp::vmin() const { return node_->vmin; }
 __int128 UOp::vmax() const { return node_->vmax; }
+const std::optional<std::vector<int64_t>>& UOp::shape() const { return node_->shape; }
 
 template <class T>
 static const T& arg_as(const UOp& u, const char* kind) {

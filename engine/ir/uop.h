@@ -4,6 +4,7 @@
 // identity. Interning is thread-safe; a node is freed when the last handle goes.
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <variant>
 #include <vector>
@@ -66,6 +67,10 @@ class UOp {
   // (wide, saturating at the dtype's limits). Other dtypes answer their type's limits, or 0/0.
   __int128 vmin() const;
   __int128 vmax() const;
+
+  // The shape of a tensor-graph node (engine/ir/shape.h), inferred when the node is made; none
+  // for kernel-level nodes and malformed tensor nodes.
+  const std::optional<std::vector<int64_t>>& shape() const;
 
   // Typed views of arg; ANVIL_CHECK the kind.
   int64_t arg_int() const;

@@ -1,6 +1,7 @@
 #include "verify/rules/encode.h"
 
 #include <limits>
+#include <optional>
 
 #include "engine/support/error.h"
 
@@ -167,7 +168,11 @@ Enc Encoder::int_alu(Op op, std::span<const Enc> in) {
     case Op::SHR: {
       extra = smt::or_(smt::lt(b, zero), smt::le(ctx_.int_val(64), b));
       Term scale = ctx_.int_val(1);  // 2^b by cases: Int has no exponent a solver can use
-      for (int k = 1; k < 64; ++k) scale = smt::ite(smt::eq(b, ctx_.int_val(k)), ctx_.int_val(__int128{1} << k), scale);
+      if (const std::optional<__int128> k = smt::numeral(b); k && *k >= 0 && *k < 64)
+        scale = ctx_.int_val(__int128{1} << static_cast<int>(*k));
+      else
+        for (int k = 1; k < 64; ++k)
+          scale = smt::ite(smt::eq(b, ctx_.int_val(k)), ctx_.int_val(__int128{1} << k), scale);
       r = op == Op::SHL ? smt::mul(a, scale) : smt::ediv(a, scale);  // a positive divisor: Euclid is floor
       break;
     }

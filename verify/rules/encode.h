@@ -38,6 +38,7 @@ class Encoder {
   smt::Term in_int64(const smt::Term& v);
   // The constraints on free values made so far (index variables within int64).
   const std::vector<smt::Term>& assumptions() const { return assumptions_; }
+  void assume(const smt::Term& t) { assumptions_.push_back(t); }
 
  private:
   Enc int_alu(Op op, std::span<const Enc> in);

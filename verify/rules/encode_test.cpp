@@ -81,19 +81,22 @@ void check_op(Op op, Scalar s, uint64_t seed, Counts& counts) {
     }
     const Enc got = enc.alu(op, out, std::span(types.data(), arity), std::span(ein.data(), arity));
     const std::optional<__int128> poison = ctx.eval_ground(got.poison);
-    std::string point;
-    for (int k = 0; k < arity; ++k)
-      point += " " + (in[k].poison ? std::string("poison") : to_string(in[k].i)) + ":" + name(types[k]);
-    ASSERT_TRUE(poison.has_value()) << op_name(op) << point << ": poison did not simplify";
-    ASSERT_EQ(*poison != 0, want.poison) << op_name(op) << " -> " << name(out) << point;
+    auto point = [&] {  // only on failure: gtest streams a message only then
+      std::string text;
+      for (int k = 0; k < arity; ++k)
+        text += " " + (in[k].poison ? std::string("poison") : to_string(in[k].i)) + ":" + name(types[k]);
+      return text;
+    };
+    ASSERT_TRUE(poison.has_value()) << op_name(op) << point() << ": poison did not simplify";
+    ASSERT_EQ(*poison != 0, want.poison) << op_name(op) << " -> " << name(out) << point();
     ++counts.points;
     if (want.poison) {
       ++counts.poison;
       continue;
     }
     const std::optional<__int128> value = ctx.eval_ground(got.v);
-    ASSERT_TRUE(value.has_value()) << op_name(op) << point << ": value did not simplify";
-    ASSERT_EQ(to_string(as_scalar(out, *value)), to_string(want.i)) << op_name(op) << " -> " << name(out) << point;
+    ASSERT_TRUE(value.has_value()) << op_name(op) << point() << ": value did not simplify";
+    ASSERT_EQ(to_string(as_scalar(out, *value)), to_string(want.i)) << op_name(op) << " -> " << name(out) << point();
   }
 }
 
@@ -102,11 +105,11 @@ class EncodingAgrees : public ::testing::TestWithParam<Scalar> {};
 TEST_P(EncodingAgrees, EveryOpOnRandomAndEdgePoints) {
   const Scalar s = GetParam();
   for (Op op : kOps) {
+    if ((op == Op::SHL || op == Op::SHR) && s == Scalar::Bool) continue;  // undefined on bool (alu.h)
     SCOPED_TRACE(std::string(op_name(op)) + " on " + name(s));
     Counts c;
     check_op(op, s, 20261125u * 31u + static_cast<uint64_t>(op) * 7919u + static_cast<uint64_t>(s), c);
     if (::testing::Test::HasFatalFailure()) return;
-    if ((op == Op::SHL || op == Op::SHR) && s == Scalar::Bool) continue;  // undefined: both sides refuse it
     EXPECT_EQ(c.points, kPoints);
   }
 }

@@ -50,10 +50,10 @@ class RuleProof {
     hyps.insert(hyps.end(), fires_.begin(), fires_.end());
     hyps.insert(hyps.end(), enc_.assumptions().begin(), enc_.assumptions().end());
     hyps.push_back(smt::not_(lhs.poison));
-    const Term goal = smt::and_(smt::not_(rhs.poison), smt::eq(lhs.v, rhs.v));
+    const Term goal = smt::and_(smt::not_(rhs.e.poison), smt::eq(lhs.v, rhs.e.v));
     shown_.push_back({"lhs", lhs.v, !is_unsigned(root)});
-    shown_.push_back({"rhs", rhs.v, !is_unsigned(root)});
-    shown_.push_back({"rhs.poison", rhs.poison, false});
+    shown_.push_back({"rhs", rhs.e.v, !is_unsigned(root)});
+    shown_.push_back({"rhs.poison", rhs.e.poison, false});
     const smt::CheckResult c = ctx_.check_valid(smt::implies(smt::and_all(ctx_, hyps), goal), shown_, rlimit);
     ProofResult out;
     out.rlimit_used = c.rlimit_used;

@@ -1,23 +1,23 @@
 #include <algorithm>
 
-#include "engine/runtime/interp/program.h"
+#include "engine/ir/buffer.h"
 #include "engine/support/error.h"
 
-namespace anvil::interp {
+namespace anvil {
 namespace {
 
 void check_element(const Buffer& b, size_t i) {
-  if (i >= b.count) (ErrorBuilder("interp") << "element " << i << " of a buffer of " << b.count).raise();
+  if (i >= b.count) (ErrorBuilder("buffer") << "element " << i << " of a buffer of " << b.count).raise();
   const size_t size = static_cast<size_t>(itemsize(b.dtype.scalar));
   if (b.bytes.size() < (i + 1) * size || b.poison.size() <= i)
-    (ErrorBuilder("interp") << "a buffer's bytes or poison mask are shorter than its count").raise();
+    (ErrorBuilder("buffer") << "a buffer's bytes or poison mask are shorter than its count").raise();
 }
 
 }  // namespace
 
 Buffer::Buffer(DType dtype_, size_t count_) : dtype(dtype_), count(count_) {
   if (dtype.is_ptr || dtype.count != 1 || dtype.scalar == Scalar::Void)
-    (ErrorBuilder("interp") << "a buffer holds scalars, not " << name(dtype)).raise();
+    (ErrorBuilder("buffer") << "a buffer holds scalars, not " << name(dtype)).raise();
   bytes.assign(count * static_cast<size_t>(itemsize(dtype.scalar)), 0);
   poison.assign(count, 0);
 }
@@ -64,7 +64,7 @@ Buffer Buffer::from_floats(DType dtype, std::span<const double> values) {
 }
 
 std::vector<int64_t> Buffer::ints() const {
-  if (is_float(dtype.scalar)) (ErrorBuilder("interp") << "ints() of a " << name(dtype) << " buffer").raise();
+  if (is_float(dtype.scalar)) (ErrorBuilder("buffer") << "ints() of a " << name(dtype) << " buffer").raise();
   std::vector<int64_t> out(count);
   for (size_t i = 0; i < count; ++i) {
     const Value v = get(i);
@@ -88,7 +88,7 @@ size_t Buffer::poison_count() const {
 }
 
 void Buffer::check_host_dtype(DType want) const {
-  if (!(dtype == want)) (ErrorBuilder("interp") << "a " << name(dtype) << " buffer read as " << name(want)).raise();
+  if (!(dtype == want)) (ErrorBuilder("buffer") << "a " << name(dtype) << " buffer read as " << name(want)).raise();
 }
 
-}  // namespace anvil::interp
+}  // namespace anvil

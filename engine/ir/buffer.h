@@ -1,0 +1,82 @@
+#pragma once
+// Host buffers: `count` scalars of one dtype as little-endian bytes, with a poison mask. The
+// interpreter runs kernels on them, ref evaluates on them, tensors keep their data in them.
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <type_traits>
+#include <vector>
+
+#include "engine/ir/alu.h"
+
+namespace anvil {
+
+// Host memory of `count` scalar elements of `dtype`, little-endian, with a poison mask: a poison
+// value stored to memory marks its element, and loading it back gives poison.
+struct Buffer {
+  DType dtype;
+  size_t count = 0;
+  std::vector<uint8_t> bytes;   // count * itemsize(dtype)
+  std::vector<uint8_t> poison;  // count entries; nonzero: the element holds poison
+
+  Buffer() = default;
+  Buffer(DType dtype, size_t count);  // zeroed, no poison
+
+  // Element i as a value of the buffer's dtype, and the reverse (poison marks the element). An i
+  // past the count is an Error.
+  Value get(size_t i) const;
+  void set(size_t i, const Value& v);
+
+  // From and to host values: integers exactly (wrapped to the dtype), floats rounded to the dtype
+  // (float16/bfloat16 included). Poison elements read as 0.
+  static Buffer from_ints(DType dtype, std::span<const int64_t> values);
+  static Buffer from_floats(DType dtype, std::span<const double> values);
+  std::vector<int64_t> ints() const;  // uint64 above INT64_MAX: its bit pattern
+  std::vector<double> floats() const;
+  size_t poison_count() const;
+
+  // Native host arrays whose type names the dtype: bool, (u)int8..64, float, double.
+  template <class T>
+  static Buffer from(const std::vector<T>& values) {
+    Buffer b(host_dtype<T>(), values.size());
+    if constexpr (std::is_same_v<T, bool>) {  // std::vector<bool> has no data()
+      for (size_t i = 0; i < values.size(); ++i) b.bytes[i] = values[i] ? 1 : 0;
+    } else if (!values.empty()) {
+      std::memcpy(b.bytes.data(), values.data(), b.bytes.size());
+    }
+    return b;
+  }
+  template <class T>
+  std::vector<T> to() const {
+    check_host_dtype(host_dtype<T>());
+    std::vector<T> out(count);
+    if constexpr (std::is_same_v<T, bool>) {
+      for (size_t i = 0; i < count; ++i) out[i] = bytes[i] != 0;
+    } else if (count) {
+      std::memcpy(out.data(), bytes.data(), std::min(bytes.size(), count * sizeof(T)));
+    }
+    return out;
+  }
+
+ private:
+  template <class T>
+  static DType host_dtype() {
+    if constexpr (std::is_same_v<T, bool>)
+      return dtypes::bool_;
+    else if constexpr (std::is_same_v<T, float>)
+      return dtypes::float32;
+    else if constexpr (std::is_same_v<T, double>)
+      return dtypes::float64;
+    else {
+      static_assert(std::is_integral_v<T> && sizeof(T) <= 8, "no anvil dtype for this host type");
+      constexpr int kLog = sizeof(T) == 1 ? 0 : sizeof(T) == 2 ? 1 : sizeof(T) == 4 ? 2 : 3;
+      constexpr Scalar kSigned[] = {Scalar::Int8, Scalar::Int16, Scalar::Int32, Scalar::Int64};
+      constexpr Scalar kUnsigned[] = {Scalar::UInt8, Scalar::UInt16, Scalar::UInt32, Scalar::UInt64};
+      return std::is_signed_v<T> ? kSigned[kLog] : kUnsigned[kLog];
+    }
+  }
+  void check_host_dtype(DType want) const;
+};
+
+}  // namespace anvil
