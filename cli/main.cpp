@@ -16,8 +16,8 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
-    {"verify", anvil::cli::cmd_verify,
-     "property suites and a symbolic fuzz run, with a summary [--time S --cases N --seed N]"},
+    {"verify", anvil::cli::cmd_verify_dispatch,
+     "property suites and a symbolic fuzz run [--time S --cases N --seed N]; `verify rules [--json]`: Z3 rule proofs"},
     {"fuzz", anvil::cli::cmd_fuzz, "TARGET --time S | --runs N [--seed N --jobs N --file]: a libFuzzer campaign"},
     {"regress", anvil::cli::cmd_regress, "[--collect]: replay regress/ against the expected-failure catalog"},
     {"reduce", anvil::cli::cmd_reduce, "CASE [--target T --out FILE]: minimize a failing case"},

@@ -89,12 +89,14 @@ Term Context::bv_var(const std::string& name, int width) {
 Term Context::bool_val(bool v) { return T(impl_->z.bool_val(v)); }
 Term Context::bool_var(const std::string& name) { return T(impl_->z.bool_const(name.c_str())); }
 
-CheckResult Context::check_valid(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit) {
+CheckResult Context::check_valid(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit,
+                                 unsigned fuse_ms) {
   CheckResult out;
   try {
     z3::solver s(impl_->z);
     z3::params p(impl_->z);
     p.set("rlimit", static_cast<unsigned>(rlimit));
+    if (fuse_ms) p.set("timeout", fuse_ms);
     s.set(p);
     s.add(!E(formula));
     const z3::check_result r = s.check();
@@ -114,6 +116,9 @@ CheckResult Context::check_valid(const Term& formula, const std::vector<Shown>& 
     } else {
       out.outcome = Outcome::Unknown;
       out.reason = s.reason_unknown();
+      if (out.reason == "canceled" || out.reason == "timeout")
+        out.reason +=
+            " (the rlimit, or the " + std::to_string(fuse_ms / 1000) + " s fuse of a search that stopped counting)";
     }
   } catch (const z3::exception& e) {
     out.outcome = Outcome::Unknown;

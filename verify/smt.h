@@ -61,7 +61,11 @@ class Context {
   Term bool_var(const std::string& name);
 
   // Is `formula` true in every model? Its negation is checked under `rlimit` resource units.
-  CheckResult check_valid(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit);
+  // `fuse_ms` only stops a search that stops counting resources (Z3's nonlinear core can); its
+  // answer is unknown, as an exhausted rlimit's, so it never turns a verdict into another.
+  CheckResult check_valid(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit,
+                          unsigned fuse_ms = kDefaultFuseMs);
+  static constexpr unsigned kDefaultFuseMs = 30'000;
   // A ground term through Z3's simplifier: Int as is, bit-vectors unsigned, Bool as 0/1;
   // nullopt when it does not simplify to a numeral.
   std::optional<__int128> eval_ground(const Term& t);

@@ -1,6 +1,7 @@
+#include "engine/ir/buffer.h"
+
 #include <algorithm>
 
-#include "engine/ir/buffer.h"
 #include "engine/support/error.h"
 
 namespace anvil {

@@ -14,7 +14,7 @@ std::optional<Shape> movement_shape(Op op, const Shape& in, const Arg& arg) {
   switch (op) {
     case Op::RESHAPE:
       if (std::any_of(a->begin(), a->end(), [](int64_t d) { return d < 0; })) return std::nullopt;
-      if (shape_numel(*a) != shape_numel(in)) return std::nullopt;
+      if (shape_numel(*a) < 0 || shape_numel(*a) != shape_numel(in)) return std::nullopt;
       return *a;
     case Op::PERMUTE: {
       if (a->size() != rank) return std::nullopt;
@@ -37,7 +37,9 @@ std::optional<Shape> movement_shape(Op op, const Shape& in, const Arg& arg) {
       Shape out = in;
       for (size_t i = 0; i < rank; ++i) {
         if ((*a)[2 * i] < 0 || (*a)[2 * i + 1] < 0) return std::nullopt;
-        out[i] += (*a)[2 * i] + (*a)[2 * i + 1];
+        if (__builtin_add_overflow(out[i], (*a)[2 * i], &out[i]) ||
+            __builtin_add_overflow(out[i], (*a)[2 * i + 1], &out[i]))
+          return std::nullopt;
       }
       return out;
     }

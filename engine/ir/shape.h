@@ -17,7 +17,7 @@ using Shape = std::vector<int64_t>;
 
 std::optional<Shape> node_shape(Op op, const std::vector<UOp>& src, const Arg& arg);
 
-int64_t shape_numel(const Shape& s);  // 1 for {}
+int64_t shape_numel(const Shape& s);    // 1 for {}
 std::string shape_str(const Shape& s);  // "[2, 3]"
 
 }  // namespace anvil

@@ -23,12 +23,15 @@ TEST(Shape, MovementOps) {
 
 TEST(Shape, MalformedNodesHaveNone) {
   UOp b = move(Op::RESHAPE, buffer(2, 24), {2, 3, 4});
-  EXPECT_FALSE(move(Op::RESHAPE, b, {5, 5}).shape());          // element count changes
-  EXPECT_FALSE(move(Op::PERMUTE, b, {0, 0, 1}).shape());       // not a permutation
-  EXPECT_FALSE(move(Op::EXPAND, b, {2, 6, 4}).shape());        // expands a dim that is not 1
+  EXPECT_FALSE(move(Op::RESHAPE, b, {5, 5}).shape());             // element count changes
+  EXPECT_FALSE(move(Op::PERMUTE, b, {0, 0, 1}).shape());          // not a permutation
+  EXPECT_FALSE(move(Op::EXPAND, b, {2, 6, 4}).shape());           // expands a dim that is not 1
   EXPECT_FALSE(move(Op::SHRINK, b, {0, 3, 0, 3, 0, 4}).shape());  // past the end
   EXPECT_FALSE(move(Op::PAD, b, {-1, 0, 0, 0, 0, 0}).shape());
   EXPECT_FALSE(move(Op::FLIP, b, {3}).shape());
+  EXPECT_FALSE(move(Op::PAD, b, {INT64_MAX, 1, 0, 0, 0, 0}).shape());  // overflows int64
+  UOp huge = move(Op::RESHAPE, buffer(6, 1), {1});
+  EXPECT_FALSE(move(Op::RESHAPE, huge, {INT64_MAX, INT64_MAX}).shape());
   UOp other = move(Op::RESHAPE, buffer(3, 24), {4, 6});
   EXPECT_FALSE(UOp::make(Op::ADD, dtypes::float32, {b, other}).shape());  // elementwise needs one shape
 }

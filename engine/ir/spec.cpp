@@ -216,11 +216,18 @@ Problem kernel_rule(const UOp& u) {
       if (src.size() == 3 && !(src[2].dtype() == dtypes::bool_)) return fail(u, "the gate must be bool");
       return std::nullopt;
     case Op::LOAD: {
-      if (src.empty() || src.size() > 2 || src[0].op() != Op::INDEX) return fail(u, "sources: INDEX[, alternative]");
+      // Trailing void sources (a STORE, an END) are ordering deps: they must run before the load.
+      size_t n_values = src.size();
+      while (n_values > 1 && src[n_values - 1].dtype() == dtypes::void_) --n_values;
+      if (src.empty() || n_values > 2 || src[0].op() != Op::INDEX)
+        return fail(u, "sources: INDEX[, alternative][, effects it waits for]");
       if (!(d == src[0].dtype().elem())) return fail(u, "loads the pointee dtype " + name(src[0].dtype().elem()));
       const bool gated = src[0].src().size() == 3;
-      if (gated != (src.size() == 2)) return fail(u, "an alternative value is needed exactly when the INDEX is gated");
-      if (src.size() == 2 && !(src[1].dtype() == d)) return fail(u, "the alternative must be " + name(d));
+      if (gated != (n_values == 2)) return fail(u, "an alternative value is needed exactly when the INDEX is gated");
+      if (n_values == 2 && !(src[1].dtype() == d)) return fail(u, "the alternative must be " + name(d));
+      for (size_t i = n_values; i < src.size(); ++i)
+        if (src[i].op() != Op::STORE && src[i].op() != Op::END && src[i].op() != Op::BARRIER)
+          return fail(u, "an ordering source is a STORE, END or BARRIER");
       return std::nullopt;
     }
     case Op::STORE:

@@ -165,6 +165,18 @@ TEST(Spec, KernelNodes) {
   ok(g + "%i = INDEX float32*[16] (%g, %c, %b)\n%f = CONST float32 0x0\n%l = LOAD float32 (%i, %f)", k);
   bad(g + "%i = INDEX float32*[16] (%g, %c, %b)\n%f = CONST float16 0x0\n%l = LOAD float32 (%i, %f)", k,
       "the alternative must be float32");
+  // Trailing void sources order a load after an effect (a STORE, an END); they carry no value.
+  ok(g + "%i = INDEX float32*[16] (%g, %c)\n%f = CONST float32 0x0\n%s = STORE void (%i, %f)\n%l = LOAD float32 (%i, "
+         "%s)",
+     k);
+  ok(g + "%i = INDEX float32*[16] (%g, %c, %b)\n%f = CONST float32 0x0\n%j = INDEX float32*[16] (%g, %c)\n"
+         "%s = STORE void (%j, %f)\n%l = LOAD float32 (%i, %f, %s)",
+     k);
+  bad(g + "%i = INDEX float32*[16] (%g, %c, %b)\n%f = CONST float32 0x0\n%j = INDEX float32*[16] (%g, %c)\n"
+          "%s = STORE void (%j, %f)\n%l = LOAD float32 (%i, %s)",
+      k, "an alternative value is needed exactly");
+  bad(g + "%i = INDEX float32*[16] (%g, %c)\n%f = IF void (%b)\n%l = LOAD float32 (%i, %f)", k,
+      "an ordering source is a STORE, END or BARRIER");
   ok(g + "%i = INDEX float32*[16] (%g, %c)\n%f = CONST float32 0x0\n%s = STORE void (%i, %f)\n%k = SINK void (%s)", k);
   bad(g + "%i = INDEX float32*[16] (%g, %c)\n%s = STORE void (%i, %c)", k,
       "STORE void: stores the pointee dtype float32");

@@ -20,6 +20,10 @@ const anvil::fuzz::Target& target() {
 
 }  // namespace
 
+// Throughput: graphs allocate many small nodes; ASan's 4 KiB malloc fill and 256 MiB quarantine
+// cost a third of the time. A 64 MiB quarantine still spans many executions. ASAN_OPTIONS overrides.
+extern "C" const char* __asan_default_options() { return "max_malloc_fill_size=0:quarantine_size_mb=64"; }
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   anvil::fuzz::Outcome out = target().run(input);

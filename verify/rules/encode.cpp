@@ -87,7 +87,8 @@ Term Encoder::in_int64(const Term& v) {
 
 Term Encoder::exact(Scalar s, const Term& v, bool as_int) {
   if (s == Scalar::Bool)
-    return as_int ? smt::ite(v, ctx_.int_val(1), ctx_.int_val(0)) : smt::ite(v, ctx_.bv_val(1, 128), ctx_.bv_val(0, 128));
+    return as_int ? smt::ite(v, ctx_.int_val(1), ctx_.int_val(0))
+                  : smt::ite(v, ctx_.bv_val(1, 128), ctx_.bv_val(0, 128));
   if (s == Scalar::Index) return as_int ? v : smt::int2bv(v, 128);
   if (as_int) return smt::bv2int(v, !is_unsigned(s));
   return is_unsigned(s) ? smt::zext(v, 128 - bits(s)) : smt::sext(v, 128 - bits(s));
@@ -134,15 +135,25 @@ Enc Encoder::cast(Scalar to, Scalar from, const Enc& x) {
   return {is_unsigned(from) ? smt::zext(x.v, n - m) : smt::sext(x.v, n - m), x.poison};
 }
 
+// The 64 bits of an index value. A numeral converts directly; anything else is a fresh
+// bit-vector defined by its value (int2bv would leave Z3 a modulus to reason through).
+Term Encoder::bits64(const Term& a) {
+  if (const std::optional<__int128> k = smt::numeral(a)) return ctx_.bv_val(*k, 64);
+  const std::string key = a.text();  // one bit-vector per value: x & x must see the same bits twice
+  if (auto it = bits64_.find(key); it != bits64_.end()) return it->second;
+  const Term b = ctx_.bv_var("bits64#" + std::to_string(bits64_.size()), 64);
+  assumptions_.push_back(smt::implies(in_int64(a), smt::eq(smt::bv2int(b, true), a)));
+  bits64_.emplace(key, b);
+  return b;
+}
+
 Enc Encoder::int_alu(Op op, std::span<const Enc> in) {
   const Term& a = in[0].v;
   const Term b = in.size() > 1 ? in[1].v : a;
   const Term zero = ctx_.int_val(0);
   Term extra = ctx_.bool_val(false);
   Term r;
-  auto bitwise = [&](Term (*f)(const Term&, const Term&)) {
-    return smt::bv2int(f(smt::int2bv(a, 64), smt::int2bv(b, 64)), true);
-  };
+  auto bitwise = [&](Term (*f)(const Term&, const Term&)) { return smt::bv2int(f(bits64(a), bits64(b)), true); };
   switch (op) {
     case Op::NEG: r = smt::neg(a); break;
     case Op::NOT: r = smt::sub(smt::neg(a), ctx_.int_val(1)); break;
@@ -178,8 +189,7 @@ Enc Encoder::int_alu(Op op, std::span<const Enc> in) {
     }
     default: unsupported(op, Scalar::Index);
   }
-  if (op == Op::TRUNCDIV || op == Op::TRUNCMOD || op == Op::FLOORDIV || op == Op::FLOORMOD)
-    extra = smt::eq(b, zero);
+  if (op == Op::TRUNCDIV || op == Op::TRUNCMOD || op == Op::FLOORDIV || op == Op::FLOORMOD) extra = smt::eq(b, zero);
   return {r, smt::or_(extra, smt::not_(in_int64(r)))};
 }
 

@@ -3,6 +3,7 @@
 // pair (value, poison). index is an Int kept inside int64 (leaving it is poison); int8..uint64 are
 // bit-vectors of their width that wrap; bool is a Bool. Division and modulo are encoded in both
 // flavours (truncating and floor) on top of SMT's Euclidean div/mod; a zero divisor is poison.
+#include <map>
 #include <span>
 #include <string>
 #include <vector>
@@ -26,7 +27,7 @@ class Encoder {
   explicit Encoder(smt::Context& ctx) : ctx_(ctx) {}
   smt::Context& ctx() { return ctx_; }
 
-  Enc constant(Scalar s, __int128 v);                // a value of s (wrapped for intN)
+  Enc constant(Scalar s, __int128 v);                      // a value of s (wrapped for intN)
   smt::Term value_var(Scalar s, const std::string& name);  // a free value of s (index: within int64)
   // One ALU op (anvil::Error for one its dtype does not define, as exec_alu).
   Enc alu(Op op, Scalar out, std::span<const Scalar> in_types, std::span<const Enc> in);
@@ -41,6 +42,7 @@ class Encoder {
   void assume(const smt::Term& t) { assumptions_.push_back(t); }
 
  private:
+  smt::Term bits64(const smt::Term& a);
   Enc int_alu(Op op, std::span<const Enc> in);
   Enc bv_alu(Op op, Scalar out, std::span<const Enc> in);
   Enc bool_alu(Op op, std::span<const Enc> in);
@@ -49,6 +51,7 @@ class Encoder {
 
   smt::Context& ctx_;
   std::vector<smt::Term> assumptions_;
+  std::map<std::string, smt::Term> bits64_;  // by SMT-LIB text
 };
 
 // Floor and truncating division/modulo of Ints from Euclidean div/mod (b != 0).

@@ -1,6 +1,8 @@
 // The encoding checked against the interpreter's semantics: for every integer/bool ALU op and
 // dtype, random points (edge values first in line) evaluated by Z3's simplifier on ground terms
 // and by exec_alu must agree, the poison flag included.
+#include "verify/rules/encode.h"
+
 #include <gtest/gtest.h>
 
 #include <array>
@@ -8,19 +10,18 @@
 
 #include "engine/ir/alu.h"
 #include "engine/support/error.h"
-#include "verify/rules/encode.h"
 
 namespace anvil::verify {
 namespace {
 
 constexpr int kPoints = 10'000;
 
-constexpr std::array kScalars = {Scalar::Index, Scalar::Int8,  Scalar::UInt8, Scalar::Int16,
+constexpr std::array kScalars = {Scalar::Index,  Scalar::Int8,  Scalar::UInt8, Scalar::Int16,
                                  Scalar::UInt16, Scalar::Int32, Scalar::Bool};
-constexpr std::array kOps = {Op::NEG,      Op::NOT,      Op::ADD,   Op::SUB,   Op::MUL,   Op::TRUNCDIV,
-                             Op::TRUNCMOD, Op::FLOORDIV, Op::FLOORMOD, Op::MAX, Op::MIN, Op::AND,
-                             Op::OR,       Op::XOR,      Op::SHL,   Op::SHR,   Op::CMPLT, Op::CMPLE,
-                             Op::CMPEQ,    Op::CMPNE,    Op::WHERE, Op::MULACC, Op::CAST};
+constexpr std::array kOps = {Op::NEG,      Op::NOT,      Op::ADD,      Op::SUB,    Op::MUL,   Op::TRUNCDIV,
+                             Op::TRUNCMOD, Op::FLOORDIV, Op::FLOORMOD, Op::MAX,    Op::MIN,   Op::AND,
+                             Op::OR,       Op::XOR,      Op::SHL,      Op::SHR,    Op::CMPLT, Op::CMPLE,
+                             Op::CMPEQ,    Op::CMPNE,    Op::WHERE,    Op::MULACC, Op::CAST};
 
 // A value of s: often an edge (0, ±1, the extremes and their neighbours, shift widths), else random.
 __int128 draw(std::mt19937_64& rng, Scalar s, bool shift_count) {

@@ -34,7 +34,7 @@ class RuleProof {
  public:
   RuleProof(smt::Context& ctx, Scalar s) : ctx_(ctx), enc_(ctx), s_(s), guard_int_(s == Scalar::Index) {}
 
-  ProofResult run(const Rule& r, uint64_t rlimit) {
+  ProofResult run(const Rule& r, uint64_t rlimit, unsigned fuse_ms) {
     const bool cmp_root = r.lhs.kind() == PatKind::Node && in_group(r.lhs.op(), opgroup::Compare);
     const Scalar root = cmp_root ? Scalar::Bool : s_;
     const Enc lhs = encode_lhs(r.lhs, root);
@@ -54,7 +54,7 @@ class RuleProof {
     shown_.push_back({"lhs", lhs.v, !is_unsigned(root)});
     shown_.push_back({"rhs", rhs.e.v, !is_unsigned(root)});
     shown_.push_back({"rhs.poison", rhs.e.poison, false});
-    const smt::CheckResult c = ctx_.check_valid(smt::implies(smt::and_all(ctx_, hyps), goal), shown_, rlimit);
+    const smt::CheckResult c = ctx_.check_valid(smt::implies(smt::and_all(ctx_, hyps), goal), shown_, rlimit, fuse_ms);
     ProofResult out;
     out.rlimit_used = c.rlimit_used;
     switch (c.outcome) {
@@ -207,7 +207,8 @@ class RuleProof {
       default: throw NeverFires{"fold of a guard-only form"};
     }
     const Op op = e.op();
-    if (in_group(op, opgroup::Compare) || op == Op::WHERE || op == Op::CAST) throw NeverFires{"fold of " + to_string(e)};
+    if (in_group(op, opgroup::Compare) || op == Op::WHERE || op == Op::CAST)
+      throw NeverFires{"fold of " + to_string(e)};
     std::vector<Enc> in;
     for (const Pat& p : e.src()) in.push_back(fold(p, s));
     const std::vector<Scalar> types(in.size(), s);
@@ -223,9 +224,12 @@ class RuleProof {
     const Term fits = smt::and_(glt_eq(gnum(int_min(s == Scalar::Index ? Scalar::Int64 : s)), g),
                                 glt_eq(g, gnum(int_max(s == Scalar::Index ? Scalar::Int64 : s))));
     Term v;
-    if (s == Scalar::Bool) v = smt::not_(smt::eq(g, gnum(0)));
-    else if (s == Scalar::Index) v = guard_int_ ? g : smt::bv2int(g, true);
-    else v = guard_int_ ? smt::int2bv(g, bits(s)) : smt::extract(g, bits(s) - 1, 0);
+    if (s == Scalar::Bool)
+      v = smt::not_(smt::eq(g, gnum(0)));
+    else if (s == Scalar::Index)
+      v = guard_int_ ? g : smt::bv2int(g, true);
+    else
+      v = guard_int_ ? smt::int2bv(g, bits(s)) : smt::extract(g, bits(s) - 1, 0);
     return {v, smt::not_(fits)};
   }
 
@@ -387,11 +391,11 @@ std::vector<Scalar> proof_dtypes(Domain d, bool wide) {
   return out;
 }
 
-ProofResult prove_rule(smt::Context& ctx, const Rule& r, Scalar s, uint64_t rlimit) {
+ProofResult prove_rule(smt::Context& ctx, const Rule& r, Scalar s, uint64_t rlimit, unsigned fuse_ms) {
   if (r.is_code()) return {Verdict::Unknown, "a code rule: checked on instances, not proved", 0};
   try {
     RuleProof proof(ctx, s);
-    return proof.run(r, rlimit);
+    return proof.run(r, rlimit, fuse_ms);
   } catch (const NeverFires& n) {
     return {Verdict::Proved, "vacuous: never fires in " + name(s) + " (" + n.why + ")", 0};
   } catch (const Error& e) {

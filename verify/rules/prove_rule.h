@@ -25,6 +25,7 @@ struct ProofResult {
 };
 
 // `s` is the dtype of the matched node (of a comparison: of its operands).
-ProofResult prove_rule(smt::Context& ctx, const Rule& r, Scalar s, uint64_t rlimit);
+ProofResult prove_rule(smt::Context& ctx, const Rule& r, Scalar s, uint64_t rlimit,
+                       unsigned fuse_ms = smt::Context::kDefaultFuseMs);
 
 }  // namespace anvil::verify

@@ -1,8 +1,8 @@
 #include "verify/rules/verify_rules.h"
 
 #include <chrono>
+#include <cstdio>
 #include <map>
-#include <memory>
 #include <sstream>
 
 #include "engine/symbolic/registry.h"
@@ -13,27 +13,22 @@
 namespace anvil::verify {
 namespace {
 
+void progress(const VerifyOptions& opt, const RuleRow& row) {
+  if (!opt.progress) return;
+  std::fprintf(stderr, "%-8s %-60s %-9s %-8s %7.2fs %s\n", row.set.c_str(), row.rule.c_str(), row.domain.c_str(),
+               verdict_name(row.verdict), row.seconds, row.detail.c_str());
+}
+
 using Clock = std::chrono::steady_clock;
 
 double since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-// The solver context is made on first use: a run whose verdicts all come from the cache starts no Z3.
-class LazyContext {
- public:
-  smt::Context& get() {
-    if (!ctx_) ctx_ = std::make_unique<smt::Context>();
-    return *ctx_;
-  }
-
- private:
-  std::unique_ptr<smt::Context> ctx_;
-};
-
-RuleRow code_rule_row(LazyContext& ctx, const RuleSet& set, const Rule& r, const VerifyOptions& opt) {
+RuleRow code_rule_row(const RuleSet& set, const Rule& r, const VerifyOptions& opt) {
   RuleRow row{set.name(), r.name, "instances", r.location(), Verdict::Unknown, ""};
   const auto t0 = Clock::now();
+  smt::Context ctx;  // one per rule: a verdict never depends on what was checked before it
   const InstanceCheck c =
-      check_code_rule(ctx.get(), r, opt.code_expressions, opt.max_instances, opt.seed, opt.instance_rlimit);
+      check_code_rule(ctx, r, opt.code_expressions, opt.max_instances, opt.seed, opt.instance_rlimit);
   row.seconds = since(t0);
   row.rlimit_used = c.rlimit_used;
   std::ostringstream d;
@@ -60,11 +55,11 @@ RulesReport verify_rules(const VerifyOptions& opt) {
   RulesReport report;
   report.z3_version = smt::Context::z3_version();
   VerdictCache cache(opt.cache_path);
-  LazyContext ctx;
   for (const RuleSet* set : all_rule_sets()) {
     for (const Rule& r : set->rules()) {
       if (r.is_code()) {
-        report.rows.push_back(code_rule_row(ctx, *set, r, opt));
+        report.rows.push_back(code_rule_row(*set, r, opt));
+        progress(opt, report.rows.back());
         continue;
       }
       for (Scalar s : proof_dtypes(r.domain, opt.wide)) {
@@ -76,7 +71,8 @@ RulesReport verify_rules(const VerifyOptions& opt) {
           p = *hit;
           row.cached = true;
         } else {
-          p = prove_rule(ctx.get(), r, s, opt.rlimit);
+          smt::Context ctx;  // made only on a cache miss, and fresh, so a verdict has no history
+          p = prove_rule(ctx, r, s, opt.rlimit, opt.fuse_ms);
           cache.put(key, p);
         }
         row.seconds = since(t1);
@@ -84,6 +80,7 @@ RulesReport verify_rules(const VerifyOptions& opt) {
         row.detail = p.detail;
         row.rlimit_used = p.rlimit_used;
         report.rows.push_back(std::move(row));
+        progress(opt, report.rows.back());
       }
       for (Domain d : {Domain::Float, Domain::Other}) {
         if (!has(r.domain, d)) continue;
@@ -99,6 +96,7 @@ RulesReport verify_rules(const VerifyOptions& opt) {
   for (const auto& [label, set] : sets) {
     const FixedPointCheck f = check_fixed_point(*set, opt.termination_expressions, opt.seed);
     report.termination.push_back({label, f.instances, f.fixed_points, f.max_rewrites});
+    if (opt.progress) std::fprintf(stderr, "termination %s: %d/%d\n", label.c_str(), f.fixed_points, f.instances);
   }
   report.seconds = since(t0);
   return report;
@@ -139,10 +137,11 @@ std::string summary_text(const RulesReport& r) {
   out << "total: " << s.proved << " proved (" << s.vacuous << " vacuous: the rule never fires in that dtype), "
       << s.refuted << " refuted, " << s.unknown << " unknown, " << s.checked << " code rules checked on instances, "
       << s.not_encoded << " not encoded (float/other domains)\n";
-  out << "unknown share: " << s.unknown << "/" << total << " = "
-      << (total ? 100.0 * s.unknown / total : 0.0) << "% (bar: <= 10%)\n";
+  out << "unknown share: " << s.unknown << "/" << total << " = " << (total ? 100.0 * s.unknown / total : 0.0)
+      << "% (bar: <= 10%)\n";
   for (const RuleRow& row : r.rows)
-    if (row.verdict == Verdict::Unknown) out << "  unknown: " << row.rule << " [" << row.domain << "]: " << row.detail << "\n";
+    if (row.verdict == Verdict::Unknown)
+      out << "  unknown: " << row.rule << " [" << row.domain << "]: " << row.detail << "\n";
   for (const RuleRow& row : r.rows)
     if (row.verdict == Verdict::Refuted)
       out << "  REFUTED: " << row.set << ": " << row.rule << " [" << row.domain << "] at " << row.location << ": "

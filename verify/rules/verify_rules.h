@@ -11,14 +11,16 @@
 namespace anvil::verify {
 
 struct VerifyOptions {
-  bool wide = false;               // also uint8, uint16, int32, int64 (best effort)
-  std::string cache_path;          // empty: no cache
-  uint64_t rlimit = 20'000'000;    // per declarative proof
+  bool wide = false;             // also uint8, uint16, int32, int64 (best effort)
+  std::string cache_path;        // empty: no cache
+  uint64_t rlimit = 20'000'000;  // per declarative proof
   uint64_t instance_rlimit = 4'000'000;
-  int code_expressions = 200;      // generated expressions a code rule is tried on
-  int max_instances = 25;          // instances checked per code rule
+  unsigned fuse_ms = smt::Context::kDefaultFuseMs;  // see smt.h: only for searches that stop counting
+  int code_expressions = 200;                       // generated expressions a code rule is tried on
+  int max_instances = 25;                           // instances checked per code rule
   int termination_expressions = 300;
   uint64_t seed = 20261125;
+  bool progress = false;  // a line on stderr per verdict
 };
 
 struct RuleRow {

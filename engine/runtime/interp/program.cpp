@@ -24,6 +24,13 @@ const T& arg_of(const UOp& u, const char* what) {
   return *v;
 }
 
+// LOAD(INDEX[, alternative][, deps...]): the deps are void effects that order it; they carry no value.
+size_t load_value_count(const UOp& u) {
+  size_t n = u.src().size();
+  while (n > 1 && u.src(n - 1).dtype().scalar == Scalar::Void) --n;
+  return n;
+}
+
 // What a pointer node (DEFINE_*, INDEX, CAST of a pointer) evaluates to.
 struct Address {
   int mem = -1;                // the memory: buffers first, then scratch
@@ -205,12 +212,15 @@ void Machine::validate_node(const UOp& u, Slot& slot, bool first) {
       if (!is_int(src[1].dtype().scalar) || src[1].dtype().is_ptr) malformed(u, "an index is an integer");
       if (src.size() == 3 && !is_bool(src[2].dtype())) malformed(u, "a gate is bool");
       return;
-    case Op::LOAD:
-      need_src(1, 2);
+    case Op::LOAD: {
+      need_src(1, SIZE_MAX);
       need_ptr(src[0]);
       if (dt.is_ptr || dt.scalar != src[0].dtype().scalar) malformed(u, "loads the pointer's element dtype");
-      if (src.size() == 2 && !(src[1].dtype() == dt)) malformed(u, "the alternative has the load's dtype");
+      const size_t n_values = load_value_count(u);
+      if (n_values > 2) malformed(u, "sources: INDEX[, alternative][, effects it waits for]");
+      if (n_values == 2 && !(src[1].dtype() == dt)) malformed(u, "the alternative has the load's dtype");
       return;
+    }
     case Op::STORE:
       need_src(2, 2);
       need_ptr(src[0]);
@@ -491,7 +501,7 @@ void Machine::exec_load(const UOp& u, Slot& slot) {
   std::vector<uint8_t> gated_off, skip;
   const std::vector<int64_t> where = access(u, slot_of(u.src(0)).addr, static_cast<int>(n), gated_off, skip);
   const Buffer& b = *mem_[static_cast<size_t>(slot_of(u.src(0)).addr.mem)];
-  const std::vector<Value>* alt = u.src().size() == 2 ? &lanes_of(u.src(1)) : nullptr;
+  const std::vector<Value>* alt = load_value_count(u) == 2 ? &lanes_of(u.src(1)) : nullptr;
   slot.lanes.assign(n, Value::make_poison());  // a skipped lane, or a gated-off one without an alternative
   for (size_t k = 0; k < n; ++k) {
     if (gated_off[k] && alt) slot.lanes[k] = (*alt)[k];

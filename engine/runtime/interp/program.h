@@ -20,6 +20,8 @@
 // - INDEX(ptr, idx[, gate]) addresses element ptr+idx (lanes: idx's lanes, or consecutive from a
 //   scalar idx); a false gate skips that lane. LOAD of a skipped lane gives the alternative (or
 //   poison without one); an out-of-bounds or poison-addressed lane gives poison and an Event.
+// - LOAD(INDEX[, alternative][, deps...]): trailing void sources (a STORE, an END) are ordering
+//   edges only, so a load before a loop and the same load after its END are distinct nodes.
 // - Poison stored to memory marks the element (Buffer::poison) and reads back as poison. A
 //   DEFINE_LOCAL / DEFINE_REG is fresh for every run and starts all poison (uninitialized).
 #include <algorithm>

@@ -91,6 +91,29 @@ TEST(Program, SumReductionWithRegisterAccumulator) {
   EXPECT_EQ(out.to<float>(), std::vector<float>{15});
 }
 
+TEST(Program, LoadOrderedAfterEndIsADistinctNode) {
+  // The in-loop read of the accumulator and the read after END differ by an ordering source.
+  Buffer out(dtypes::int32, 1);
+  Buffer in = Buffer::from<int32_t>({4, 5, 6});
+  UOp g0 = global(0, dtypes::int32, 1), g1 = global(1, dtypes::int32, 3), acc = reg(0, dtypes::int32, 1);
+  UOp zero = UOp::constant(dtypes::int32, 0), i0 = idx(0), n = idx(3), r = range(n, 0);
+  UOp at = index(acc, i0);
+  UOp init = store(at, zero);
+  UOp cur = UOp::make(Op::LOAD, dtypes::int32, {at, init});
+  UOp x = load(index(g1, r));
+  UOp upd = store(at, cur + x);
+  UOp done = end(r, {upd});
+  UOp result = UOp::make(Op::LOAD, dtypes::int32, {at, done});
+  ASSERT_NE(cur, result);
+  UOp st = store(index(g0, i0), result);
+  std::vector<UOp> prog = {g0,           g1, acc, zero,    i0,  n,    at,     init,          r,
+                           index(g1, r), x,  cur, cur + x, upd, done, result, index(g0, i0), st};
+  prog.push_back(sink({st}));
+  RunResult res = run(prog, {&out, &in});
+  EXPECT_TRUE(res.ok());
+  EXPECT_EQ(out.to<int32_t>(), std::vector<int32_t>{15});
+}
+
 TEST(Program, LocalScratchAndBarrier) {
   // Reverse through a local buffer: store in order, BARRIER (a no-op here), read back reversed.
   Buffer in = Buffer::from<int16_t>({1, 2, 3});

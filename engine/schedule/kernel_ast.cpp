@@ -1,0 +1,209 @@
+#include "engine/schedule/kernel_ast.h"
+
+#include <algorithm>
+#include <cmath>
+#include <unordered_map>
+
+#include "engine/ir/shape.h"
+#include "engine/support/check.h"
+#include "engine/symbolic/simplify.h"
+
+namespace anvil {
+namespace {
+
+using Idx = std::vector<UOp>;  // one index expression per dimension
+
+UOp iconst(int64_t v) { return UOp::constant(dtypes::index, v); }
+UOp bool_const(bool v) { return UOp::constant(dtypes::bool_, v ? 1 : 0); }
+bool is_true(const UOp& u) { return u.is_const() && u.const_int() != 0; }
+bool is_false(const UOp& u) { return u.is_const() && u.const_int() == 0; }
+UOp both(const UOp& a, const UOp& b) { return is_true(a) ? b : is_true(b) ? a : a.alu(Op::AND, b); }
+
+std::vector<int64_t> strides_of(const Shape& s) {
+  std::vector<int64_t> st(s.size(), 1);
+  for (size_t i = s.size(); i-- > 1;) st[i - 1] = st[i] * s[i];
+  return st;
+}
+
+// The row-major linear index of `idx` in shape `s`; size-1 dims contribute nothing.
+UOp linear_index(const Idx& idx, const Shape& s) {
+  const std::vector<int64_t> st = strides_of(s);
+  UOp lin = iconst(0);
+  for (size_t i = 0; i < s.size(); ++i)
+    if (s[i] != 1) lin = lin + idx[i] * st[i];
+  return simplify(lin);
+}
+
+class Builder {
+ public:
+  Builder(const UOp& target, const std::function<UOp(const UOp&)>& realized) : target_(target), realized_(realized) {}
+
+  KernelAst build(const UOp& out) {
+    slot_of(out);
+    const Shape& shape = *target_.shape();
+    Idx idx;
+    for (int64_t d : shape)
+      idx.push_back(d == 1 ? iconst(0) : UOp::make(Op::RANGE, dtypes::index, {iconst(d)}, next_axis_++));
+    const UOp value = compute(target_, idx, bool_const(true));
+    const UOp at = UOp::make(Op::INDEX, global(out).dtype(), {global(out), linear_index(idx, shape)});
+    const UOp store = UOp::make(Op::STORE, dtypes::void_, {at, value});
+    return KernelAst{UOp::make(Op::SINK, dtypes::void_, {store}), buffers_};
+  }
+
+ private:
+  size_t slot_of(const UOp& buf) {
+    for (size_t i = 0; i < buffers_.size(); ++i)
+      if (buffers_[i] == buf) return i;
+    buffers_.push_back(buf);
+    return buffers_.size() - 1;
+  }
+  UOp global(const UOp& buf) {
+    const int64_t slot = static_cast<int64_t>(slot_of(buf));
+    return UOp::make(Op::DEFINE_GLOBAL, buf.dtype().ptr(AddrSpace::Global, buf.arg_ints()[1]), {}, slot);
+  }
+
+  // A realized tensor of shape `shape`, stored row-major in `buf`, read at idx where `valid`.
+  UOp load(const UOp& buf, const Shape& shape, const Idx& idx, const UOp& valid) {
+    const UOp gate = simplify(valid);
+    const UOp zero = UOp::constant(buf.dtype(), 0);
+    if (is_false(gate)) return zero;
+    const UOp g = global(buf), lin = linear_index(idx, shape);
+    if (is_true(gate)) return UOp::make(Op::LOAD, buf.dtype(), {UOp::make(Op::INDEX, g.dtype(), {g, lin})});
+    return UOp::make(Op::LOAD, buf.dtype(), {UOp::make(Op::INDEX, g.dtype(), {g, lin, gate}), zero});
+  }
+
+  // The value of n at idx; memoized per (node, idx, valid).
+  UOp value(const UOp& n, const Idx& idx, const UOp& valid) {
+    if (!(n == target_)) {
+      if (UOp buf = realized_(n)) return load(buf, *n.shape(), idx, valid);
+    }
+    std::vector<UOp> key_src{n, valid};
+    key_src.insert(key_src.end(), idx.begin(), idx.end());
+    const UOp key = UOp::make(Op::SINK, dtypes::void_, std::move(key_src));
+    auto it = memo_.find(key);
+    if (it != memo_.end()) return it->second;
+    UOp v = compute(n, idx, valid);
+    memo_.emplace(key, v);
+    return v;
+  }
+
+  UOp compute(const UOp& n, const Idx& idx, const UOp& valid);
+  UOp movement(const UOp& n, const Idx& idx, const UOp& valid);
+  UOp reduce(const UOp& n, const Idx& idx, const UOp& valid);
+
+  UOp target_;
+  const std::function<UOp(const UOp&)>& realized_;
+  std::vector<UOp> buffers_;
+  std::unordered_map<UOp, UOp, UOpHash> memo_;
+  int64_t next_axis_ = 0;
+};
+
+UOp Builder::compute(const UOp& n, const Idx& idx, const UOp& valid) {
+  const Op op = n.op();
+  if (op == Op::CONST) return n;
+  if (op == Op::CONTIGUOUS || op == Op::DETACH || op == Op::COPY) return value(n.src(0), idx, valid);
+  if (op == Op::REDUCE_AXIS) return reduce(n, idx, valid);
+  if (in_group(op, opgroup::Movement)) return movement(n, idx, valid);
+  ANVIL_CHECK(in_group(op, opgroup::Alu) || op == Op::BITCAST) << "schedule: cannot compute " << n.brief();
+  std::vector<UOp> src;
+  for (const UOp& s : n.src()) src.push_back(value(s, idx, valid));
+  return UOp::make(op, n.dtype(), std::move(src), n.arg());
+}
+
+// Walks from the node's index back to its source's: each movement op maps indices one way.
+UOp Builder::movement(const UOp& n, const Idx& idx, const UOp& valid) {
+  const UOp& src = n.src(0);
+  const Shape& in = *src.shape();
+  const Shape& out = *n.shape();
+  const std::vector<int64_t>& a = n.arg_ints();
+  Idx s(in.size());
+  switch (n.op()) {
+    case Op::RESHAPE: {
+      const UOp lin = linear_index(idx, out);
+      const std::vector<int64_t> st = strides_of(in);
+      for (size_t i = 0; i < in.size(); ++i) {
+        UOp e = in[i] == 1 ? iconst(0) : lin.floordiv(st[i]);
+        if (i > 0 && in[i] != 1) e = e.floormod(in[i]);
+        s[i] = simplify(e);
+      }
+      return value(src, s, valid);
+    }
+    case Op::PERMUTE:
+      for (size_t i = 0; i < a.size(); ++i) s[static_cast<size_t>(a[i])] = idx[i];
+      return value(src, s, valid);
+    case Op::EXPAND:
+      for (size_t i = 0; i < in.size(); ++i) s[i] = in[i] == 1 ? iconst(0) : idx[i];
+      return value(src, s, valid);
+    case Op::SHRINK:
+      for (size_t i = 0; i < in.size(); ++i) s[i] = simplify(idx[i] + a[2 * i]);
+      return value(src, s, valid);
+    case Op::FLIP:
+      s = idx;
+      for (int64_t ax : a)
+        s[static_cast<size_t>(ax)] = simplify(iconst(in[static_cast<size_t>(ax)] - 1) - idx[static_cast<size_t>(ax)]);
+      return value(src, s, valid);
+    case Op::PAD: {
+      UOp inside = bool_const(true);
+      for (size_t i = 0; i < in.size(); ++i) {
+        const int64_t before = a[2 * i];
+        s[i] = simplify(idx[i] - before);
+        if (before != 0 || a[2 * i + 1] != 0)
+          inside = both(inside, both(iconst(before).le(idx[i]), idx[i].lt(before + in[i])));
+      }
+      inside = simplify(inside);
+      const UOp v = value(src, s, simplify(both(valid, inside)));
+      // Padding is 0; a load gated by `inside` already gives it, anything else is selected.
+      if (is_true(inside) || v.op() == Op::LOAD) return is_false(inside) ? UOp::constant(n.dtype(), 0) : v;
+      return inside.where(v, UOp::constant(n.dtype(), 0));
+    }
+    default: ANVIL_UNREACHABLE() << n.brief();
+  }
+  return {};
+}
+
+}  // namespace
+
+UOp reduce_identity(Op op, DType dt) {
+  const bool fl = is_float(dt);
+  switch (op) {
+    case Op::ADD: return UOp::constant(dt, 0);
+    case Op::MUL: return UOp::constant(dt, 1);
+    case Op::MAX:
+      return fl ? UOp::constant_float(dt, -INFINITY) : UOp::constant(dt, static_cast<int64_t>(int_min(dt.scalar)));
+    case Op::MIN:
+      return fl ? UOp::constant_float(dt, INFINITY)
+                : UOp::constant(dt, static_cast<int64_t>(static_cast<uint64_t>(int_max(dt.scalar))));
+    default: ANVIL_UNREACHABLE() << "reduce op " << op_name(op);
+  }
+  return {};
+}
+
+namespace {
+
+UOp Builder::reduce(const UOp& n, const Idx& idx, const UOp& valid) {
+  const ReduceArg& r = n.arg_reduce();
+  const Shape& in = *n.src(0).shape();
+  Idx s = idx;
+  std::vector<UOp> ranges;
+  for (int64_t ax : r.axes) {
+    const auto i = static_cast<size_t>(ax);
+    if (in[i] == 0) return reduce_identity(r.op, n.dtype());
+    if (in[i] == 1 || std::count(ranges.begin(), ranges.end(), s[i])) continue;  // size 1, or listed twice
+    s[i] = UOp::make(Op::RANGE, dtypes::index, {iconst(in[i])}, next_axis_++);
+    ranges.push_back(s[i]);
+  }
+  UOp v = value(n.src(0), s, valid);
+  if (!(v.dtype() == n.dtype())) v = v.cast(n.dtype());
+  if (ranges.empty()) return v;
+  ranges.insert(ranges.begin(), v);
+  return UOp::make(Op::REDUCE, n.dtype(), std::move(ranges), ReduceArg{r.op, {}});
+}
+
+}  // namespace
+
+KernelAst build_kernel_ast(const UOp& target, const UOp& out, const std::function<UOp(const UOp&)>& realized) {
+  ANVIL_CHECK(target.shape()) << "schedule: a node without a shape: " << target.brief();
+  return Builder(target, realized).build(out);
+}
+
+}  // namespace anvil

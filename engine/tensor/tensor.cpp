@@ -1,0 +1,83 @@
+#include "engine/tensor/tensor.h"
+
+#include <atomic>
+
+#include "engine/support/check.h"
+#include "engine/support/error.h"
+#include "engine/tensor/graph.h"
+#include "engine/tensor/storage.h"
+
+namespace anvil {
+
+struct Tensor::Impl {
+  UOp uop;
+  Keep keep;
+};
+
+namespace {
+
+std::atomic<Realizer> g_realizer{nullptr};
+
+const UOp* buffer_leaf(const UOp& u) {
+  if (u.op() == Op::BUFFER) return &u;
+  if (u.op() == Op::RESHAPE && u.src(0).op() == Op::BUFFER) return &u.src(0);
+  return nullptr;
+}
+
+}  // namespace
+
+void set_realizer(Realizer realizer) { g_realizer.store(realizer); }
+
+Tensor::Tensor(UOp uop, Keep keep) {
+  if (!uop || !uop.shape())
+    (ErrorBuilder("tensor") << "a tensor needs a graph node with a shape, got " << (uop ? uop.brief() : "null"))
+        .raise();
+  impl_ = std::make_shared<Impl>(Impl{std::move(uop), std::move(keep)});
+}
+
+const Tensor::Impl& Tensor::impl(const char* op) const {
+  if (!impl_) (ErrorBuilder("tensor") << op << " of an empty tensor handle (default-constructed)").raise();
+  return *impl_;
+}
+
+const UOp& Tensor::uop() const { return impl("uop").uop; }
+const Shape& Tensor::shape() const { return *impl("shape").uop.shape(); }
+DType Tensor::dtype() const { return impl("dtype").uop.dtype(); }
+int64_t Tensor::ndim() const { return static_cast<int64_t>(shape().size()); }
+int64_t Tensor::numel() const { return shape_numel(shape()); }
+const Tensor::Keep& Tensor::keep() const { return impl("keep").keep; }
+
+int64_t Tensor::size(int64_t axis) const { return shape()[tensor_detail::normalize_axis("size", axis, ndim())]; }
+
+std::string Tensor::str() const {
+  if (!impl_) return "Tensor()";
+  return "Tensor(" + name(dtype()) + ", " + shape_str(shape()) + ")";
+}
+
+bool Tensor::is_realized() const { return buffer_leaf(impl("realize").uop) != nullptr; }
+
+Tensor& Tensor::realize() {
+  if (is_realized()) return *this;
+  const Realizer realizer = g_realizer.load();
+  if (!realizer) (ErrorBuilder("realize") << "no backend registered").raise();
+  UOp out = realizer(impl_->uop);
+  const UOp* leaf = out ? buffer_leaf(out) : nullptr;
+  ANVIL_CHECK(leaf && out.shape() == impl_->uop.shape() && out.dtype() == impl_->uop.dtype())
+      << "the realizer returned " << (out ? out.brief() : "null") << " for " << impl_->uop.brief();
+  std::shared_ptr<Buffer> storage = claim_storage(leaf->arg_ints()[0]);
+  ANVIL_CHECK(storage) << "the realizer registered no storage for " << leaf->brief();
+  impl_->uop = std::move(out);
+  impl_->keep = std::make_shared<std::vector<std::shared_ptr<Buffer>>>(1, std::move(storage));
+  return *this;
+}
+
+Buffer Tensor::to_buffer() {
+  realize();
+  const UOp& leaf = *buffer_leaf(impl_->uop);
+  std::shared_ptr<Buffer> storage = storage_of(leaf.arg_ints()[0]);
+  ANVIL_CHECK(storage && storage->count == static_cast<size_t>(numel()) && storage->dtype == dtype())
+      << "storage of " << leaf.brief() << " does not match " << str();
+  return *storage;
+}
+
+}  // namespace anvil
