@@ -75,7 +75,9 @@ FuzzSummary run_fuzzer(const std::string& target, double seconds, long runs, lon
                                    "-rss_limit_mb=4096",
                                    "-max_len=16384",
                                    "-artifact_prefix=" + (work / "artifacts").string() + "/"};
-  if (runs > 0) argv.push_back("-runs=" + std::to_string(runs));
+  // A fixed run count is the gate's mode: no periodic corpus reload (it is timed), so a seed
+  // gives the same executions every time.
+  if (runs > 0) argv.insert(argv.end(), {"-runs=" + std::to_string(runs), "-reload=0"});
   if (seconds > 0) argv.push_back("-max_total_time=" + std::to_string(static_cast<long>(seconds)));
   if (jobs > 1) argv.push_back("-fork=" + std::to_string(jobs));
   argv.push_back((work / "corpus").string());
