@@ -27,6 +27,13 @@ __int128 common_factor(const Sum& s, __int128 d) {
   return g;
 }
 
+// The sum with every coefficient and its constant divided by g (a common factor of them all).
+UOp divided_by(Sum s, __int128 g) {
+  for (Term& t : s.terms) t.coeff /= g;
+  s.constant /= g;
+  return rebuild(s);
+}
+
 // (g*a) // (g*d) = a // d and (c*q + r) // c = q + r // c: exact floor identities, any signs of
 // the terms. Code: the terms that split off are found by walking a sum of any shape.
 UOp split_floordiv(const UOp& node, const Bindings& b) {
@@ -34,9 +41,7 @@ UOp split_floordiv(const UOp& node, const Bindings& b) {
   std::optional<Sum> s = decompose(node.src(0));
   if (!s || d <= 1) return {};
   if (const __int128 g = common_factor(*s, d); g > 1) {
-    for (Term& t : s->terms) t.coeff /= g;
-    s->constant /= g;
-    UOp num = rebuild(*s);
+    UOp num = divided_by(*s, g);
     return num ? num.floordiv(UOp::constant(node.dtype(), static_cast<int64_t>(d / g))) : UOp();
   }
   Sum quot{s->dtype, {}, floor_div(s->constant, d)}, rest{s->dtype, {}, floor_mod(s->constant, d)};
@@ -60,9 +65,7 @@ UOp split_floormod(const UOp& node, const Bindings& b) {
   std::optional<Sum> s = decompose(node.src(0));
   if (!s || d <= 1) return {};
   if (const __int128 g = common_factor(*s, d); g > 1) {
-    for (Term& t : s->terms) t.coeff /= g;
-    s->constant /= g;
-    UOp num = rebuild(*s);
+    UOp num = divided_by(*s, g);
     return num ? num.floormod(UOp::constant(node.dtype(), static_cast<int64_t>(d / g))) * static_cast<int64_t>(g)
                : UOp();
   }
