@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "engine/ir/alu.h"
+#include "engine/support/guarded.h"
 
 namespace anvil {
 
@@ -17,7 +18,8 @@ namespace anvil {
 struct Buffer {
   DType dtype;
   size_t count = 0;
-  std::vector<uint8_t> bytes;   // count * itemsize(dtype)
+  // count * itemsize(dtype); in test builds flush against a guard page (engine/support/guarded.h)
+  std::vector<uint8_t, GuardedAllocator<uint8_t>> bytes;
   std::vector<uint8_t> poison;  // count entries; nonzero: the element holds poison
 
   Buffer() = default;
