@@ -1,5 +1,6 @@
 #include "engine/runtime/realize.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <mutex>
@@ -12,7 +13,9 @@
 #include "engine/runtime/realize_allocator.h"
 #include "engine/schedule/schedule.h"
 #include "engine/support/check.h"
+#include "engine/support/deep_stack.h"
 #include "engine/support/env.h"
+#include "engine/support/error.h"
 #include "engine/tensor/storage.h"
 #include "engine/tensor/tensor.h"
 
@@ -48,7 +51,24 @@ std::string events_text(const interp::RunResult& r) {
 
 }  // namespace
 
-UOp realize_graph(const UOp& root) {
+namespace {
+
+// Deeper graphs raise instead of overflowing even the deep stack (a pass recurses per level).
+constexpr size_t kMaxGraphDepth = 100000;
+
+size_t graph_depth(const UOp& root) {
+  std::unordered_map<UOp, size_t, UOpHash> depth;
+  size_t deepest = 0;
+  for (const UOp& u : root.toposort()) {  // sources come first
+    size_t d = 1;
+    for (const UOp& s : u.src()) d = std::max(d, depth.at(s) + 1);
+    depth.emplace(u, d);
+    deepest = std::max(deepest, d);
+  }
+  return deepest;
+}
+
+UOp realize_here(const UOp& root) {
   const auto start = std::chrono::steady_clock::now();
   const Schedule s = make_schedule({root});
   std::unordered_map<int64_t, std::shared_ptr<Buffer>> made;  // outputs of this schedule, by uid
@@ -84,10 +104,27 @@ UOp realize_graph(const UOp& root) {
   const UOp result = s.results.at(0);
   UOp buf = result;
   while (buf.op() == Op::RESHAPE) buf = UOp(buf.src(0));  // a copy first: src(0) lives in the node being replaced
-  if (auto it = made.find(buf.arg_ints()[0]); it != made.end()) register_storage(it->first, it->second);
+  const int64_t uid = buf.arg_ints()[0];
+  if (auto it = made.find(uid); it != made.end()) {
+    register_storage(uid, it->second);
+  } else if (buf.arg_ints()[1] == 0 && !storage_of(uid)) {  // no elements: the schedule ran no kernel
+    register_storage(uid, std::make_shared<Buffer>(buf.dtype(), 0));
+  }
   return result;
 }
 
-void install_interp_realizer() { set_realizer(&realize_graph); }
+}  // namespace
+
+UOp realize_graph(const UOp& root) {
+  if (const size_t depth = graph_depth(root); depth > kMaxGraphDepth)
+    (ErrorBuilder("realize") << "the graph is " << depth << " ops deep; at most " << kMaxGraphDepth
+                             << " are supported (realize() an intermediate tensor)")
+        .raise();
+  UOp out;
+  run_on_deep_stack([&] { out = realize_here(root); });
+  return out;
+}
+
+void install_interp_realizer() { register_backend("interp", &realize_graph); }
 
 }  // namespace anvil

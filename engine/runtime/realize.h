@@ -11,7 +11,7 @@ namespace anvil {
 // The value of `root` as RESHAPE(BUFFER) (or BUFFER when the shape is [count]) with registered storage.
 UOp realize_graph(const UOp& root);
 
-// Makes realize_graph the Tensor API's realizer.
+// Registers realize_graph as the Tensor API's "interp" backend.
 void install_interp_realizer();
 
 }  // namespace anvil

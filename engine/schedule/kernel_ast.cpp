@@ -66,7 +66,8 @@ class Builder {
   UOp load(const UOp& buf, const Shape& shape, const Idx& idx, const UOp& valid) {
     const UOp gate = simplify(valid);
     const UOp zero = UOp::constant(buf.dtype(), 0);
-    if (is_false(gate)) return zero;
+    // A buffer with no elements is never read: every index into it lies in a padded-away region.
+    if (is_false(gate) || shape_numel(shape) == 0) return zero;
     const UOp g = global(buf), lin = linear_index(idx, shape);
     if (is_true(gate)) return UOp::make(Op::LOAD, buf.dtype(), {UOp::make(Op::INDEX, g.dtype(), {g, lin})});
     return UOp::make(Op::LOAD, buf.dtype(), {UOp::make(Op::INDEX, g.dtype(), {g, lin, gate}), zero});

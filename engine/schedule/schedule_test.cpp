@@ -5,6 +5,7 @@
 #include "engine/ir/spec.h"
 #include "engine/ir/text.h"
 #include "engine/schedule/graph_test_util.h"
+#include "engine/tensor/tensor.h"
 
 namespace anvil {
 namespace {
@@ -44,6 +45,17 @@ TEST(ScheduleCounts, SoftmaxIsAtMostThreeKernels) {
   const size_t n = kernels(softmax(host(iota(12), {3, 4})));
   EXPECT_LE(n, 3u);
   EXPECT_EQ(n, 3u);  // max, sum of exp, the normalized exp
+}
+
+TEST(ScheduleCounts, TensorSoftmaxAndLogSoftmaxAreAtMostThreeKernels) {
+  const Tensor x = Tensor::from(iota(12), Shape{3, 4});
+  for (int64_t axis : {-1, 0}) {
+    EXPECT_LE(kernels(x.softmax(axis).uop()), 3u) << "softmax over axis " << axis;
+    EXPECT_LE(kernels(x.log_softmax(axis).uop()), 3u) << "log_softmax over axis " << axis;
+    EXPECT_LE(kernels(x.logsumexp(axis).uop()), 3u) << "logsumexp over axis " << axis;
+    EXPECT_LE(kernels(x.var(axis).uop()), 2u) << "var over axis " << axis;        // mean, squared deviations
+    EXPECT_LE(kernels(x.argmax(axis).uop()), 2u) << "argmax over axis " << axis;  // max, first index of it
+  }
 }
 
 TEST(ScheduleCounts, LayernormIsAtMostThreeKernels) {

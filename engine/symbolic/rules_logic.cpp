@@ -25,6 +25,9 @@ const RuleSet& logic_rules() {
     rule(xor_(x, 0),              x,                 kIntDomains | Domain::Bool),
     rule(xor_(x, x),              0,                 kIntDomains | Domain::Bool),
     rule(not_(not_(x)),           x,                 kIntDomains | Domain::Bool),
+    // An empty interval: a PAD gate over a dimension of size 0.
+    rule(and_(le(c0, x), lt(x, c1)),  0,             when(c1 <= c0), Domain::Index),
+    rule(and_(lt(x, c1), le(c0, x)),  0,             when(c1 <= c0), Domain::Index),
   });
   // clang-format on
   return set;

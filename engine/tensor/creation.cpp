@@ -126,6 +126,39 @@ Tensor Tensor::eye(int64_t n, int64_t m, DType dtype) {
   return from(std::move(buf), Shape{n, m});
 }
 
+Tensor Tensor::linspace(Number start, Number end, int64_t steps, std::optional<DType> dtype) {
+  const DType dt = dtype.value_or(dtypes::float32);
+  check_dtype("linspace", dt);
+  if (steps < 0) (ErrorBuilder("linspace") << "number of steps must be non-negative, got " << steps).raise();
+  if (steps > (int64_t{1} << 40)) (ErrorBuilder("linspace") << steps << " steps are too many").raise();
+  const Value a = const_value(scalar_const(dt, start)), b = const_value(scalar_const(dt, end));
+  Buffer buf(dt, static_cast<size_t>(steps));
+  if (steps == 1) buf.set(0, a);
+  if (steps <= 1) return from(std::move(buf));
+  // As PyTorch's CPU kernel: integers step in double, floats in their own dtype rounded after every
+  // op; the first half counts from start, the second back from end. Its vectorized loop runs blocks of
+  // two 32-byte vectors, each lane the vector's first value plus step * lane, then single elements.
+  const bool fl = is_float(dt);
+  auto rd = [&](double x) { return fl ? round_to(dt.scalar, x) : x; };
+  const double lo = fl ? a.f : static_cast<double>(a.i), hi = fl ? b.f : static_cast<double>(b.i);
+  const double step = rd(rd(hi - lo) / static_cast<double>(steps - 1));
+  auto at = [&](int64_t i) {
+    return i < steps / 2 ? rd(lo + rd(step * static_cast<double>(i)))
+                         : rd(hi - rd(step * static_cast<double>(steps - 1 - i)));
+  };
+  auto put = [&](int64_t i, double v) { buf.set(static_cast<size_t>(i), const_value(scalar_const(dt, v))); };
+  const int64_t lanes = is_bool(dt) ? 1 : 32 / itemsize(dt);
+  int64_t i = 0;
+  for (; lanes > 1 && i + 2 * lanes <= steps; i += 2 * lanes) {
+    for (int64_t v = i; v < i + 2 * lanes; v += lanes) {
+      const double base = fl ? at(v) : std::trunc(at(v));
+      for (int64_t j = 0; j < lanes; ++j) put(v + j, rd(base + rd(step * static_cast<double>(j))));
+    }
+  }
+  for (; i < steps; ++i) put(i, at(i));
+  return from(std::move(buf));
+}
+
 Tensor Tensor::scalar(Number value, std::optional<DType> dtype) {
   const DType dt = dtype.value_or(default_dtype(value));
   check_dtype("scalar", dt);

@@ -84,5 +84,105 @@ TEST(Errors, Joins) {
   expect_error([] { Tensor::zeros({2}, dtypes::bool_).matmul(Tensor::zeros({2}, dtypes::bool_)); }, "matmul", {"bool"});
 }
 
+TEST(Errors, CompositeElementwise) {
+  const Tensor i32 = Tensor::zeros({2}, dtypes::int32), b = Tensor::zeros({2}, dtypes::bool_);
+  expect_error([=] { i32.pow(-1); }, "pow", {"negative integer powers", "int32"});
+  expect_error([=] { b.pow(b); }, "pow", {"bool"});
+  expect_error([] { Tensor::zeros({2}, dtypes::uint64).pow(Tensor::zeros({2}, dtypes::int64)); }, "pow", {"uint64"});
+  expect_error([] { f23().pow(Tensor::zeros({4})); }, "pow", {"[2, 3]", "[4]", "broadcast"});
+  expect_error([=] { i32.lerp(i32, 0.5); }, "lerp", {"float", "int32"});
+  expect_error([] { f23().lerp(Tensor::zeros({2, 3}, dtypes::float64), 0.5); }, "lerp", {"end", "float64"});
+  expect_error([] { f23().lerp(f23(), Tensor::zeros({3}, dtypes::float16)); }, "lerp", {"weight", "float16"});
+  expect_error([] { f23().lerp(Tensor::zeros({4}), 0.5); }, "lerp", {"broadcast"});
+  expect_error([] { f23().bitwise_left_shift(1); }, "bitwise_left_shift", {"integer", "float32"});
+  expect_error([=] { b.bitwise_right_shift(b); }, "bitwise_right_shift", {"integer", "bool"});
+  expect_error([=] { i32.bitwise_right_shift(1.5); }, "bitwise_right_shift", {"a number"});
+  expect_error([] { f23().bitcast(dtypes::float16); }, "bitcast", {"same item size", "float32", "float16"});
+  expect_error([] { f23().bitcast(dtypes::float32.vec(4)); }, "bitcast", {"float32x4"});
+  expect_error([=] { i32.gelu(); }, "gelu", {"float", "int32"});
+  expect_error([] { f23().gelu("erf"); }, "gelu", {"approximate", "erf"});
+  expect_error([=] { i32.silu(); }, "silu", {"int32"});
+  expect_error([=] { b.elu(); }, "elu", {"bool"});
+  expect_error([=] { i32.softplus(); }, "softplus", {"int32"});
+  expect_error([=] { i32.hardswish(); }, "hardswish", {"int32"});
+  expect_error([=] { i32.mish(); }, "mish", {"int32"});
+  expect_error([=] { i32.leaky_relu(); }, "leaky_relu", {"int32"});
+}
+
+TEST(Errors, CompositeReductions) {
+  expect_error([] { Tensor::zeros({2}, dtypes::int64).var(); }, "var", {"float", "int64"});
+  expect_error([] { f23().var(2); }, "var", {"axis 2", "rank 2"});
+  expect_error([] { f23().std({0, -2}); }, "std", {"more than once"});
+  expect_error([] { Tensor::zeros({0}).argmax(); }, "argmax", {"no elements", "size 0"});
+  expect_error([] { Tensor::zeros({2, 0}).argmin(1); }, "argmin", {"no elements", "[2, 0]"});
+  expect_error([] { f23().argmax(2); }, "argmax", {"axis 2"});
+  expect_error([] { Tensor::scalar(1.0).argmax(1); }, "argmax", {"axis 1"});
+  expect_error([] { Tensor::zeros({2}, dtypes::bool_).argmax(); }, "argmax", {"bool"});
+  expect_error([] { f23().any(-3); }, "any", {"axis -3"});
+  expect_error([] { f23().all({1, 1}); }, "all", {"more than once"});
+  expect_error([] { f23().logsumexp(5); }, "logsumexp", {"axis 5"});
+  expect_error([] { Tensor::zeros({2}, dtypes::int64).softmax(0); }, "softmax", {"float", "int64"});
+  expect_error([] { f23().softmax(2); }, "softmax", {"axis 2"});
+  expect_error([] { Tensor::zeros({2}, dtypes::int32).log_softmax(0); }, "log_softmax", {"int32"});
+  expect_error([] { f23().log_softmax(-3); }, "log_softmax", {"axis -3"});
+  expect_error([] { f23().softmax(0, dtypes::float32.vec(2)); }, "softmax", {"float32x2"});
+}
+
+TEST(Errors, DotAndLinear) {
+  expect_error([] { f23().dot(f23()); }, "dot", {"1-D", "[2, 3]"});
+  expect_error([] { Tensor::zeros({3}).dot(Tensor::zeros({2})); }, "dot", {"[3]", "[2]"});
+  expect_error([] { Tensor::zeros({2}).dot(Tensor::zeros({2}, dtypes::float64)); }, "dot", {"float32", "float64"});
+  expect_error([] { Tensor::zeros({2}, dtypes::bool_).dot(Tensor::zeros({2}, dtypes::bool_)); }, "dot", {"bool"});
+  expect_error([] { f23().linear(Tensor::zeros({1, 2, 3})); }, "linear", {"weight", "[1, 2, 3]"});
+  expect_error([] { f23().linear(Tensor::zeros({4, 2})); }, "linear", {"3 features", "[4, 2]"});
+  expect_error([] { f23().linear(Tensor::zeros({4, 3}, dtypes::float64)); }, "linear", {"float32", "float64"});
+  expect_error([] { f23().linear(Tensor::zeros({4, 3}), Tensor::zeros({3})); }, "linear", {"bias", "[3]", "[2, 4]"});
+  expect_error([] { f23().linear(Tensor::zeros({4, 3}), Tensor::zeros({5, 2, 4})); }, "linear", {"bias", "[5, 2, 4]"});
+  expect_error([] { Tensor::scalar(1.0).linear(Tensor::zeros({1})); }, "linear", {"0-d"});
+}
+
+TEST(Errors, CreationRanges) {
+  expect_error([] { Tensor::linspace(0, 1, -1); }, "linspace", {"non-negative", "-1"});
+  expect_error([] { Tensor::linspace(0, 1, 3, dtypes::index); }, "linspace", {"index"});
+  expect_error([] { Tensor::rand({2}, dtypes::int32); }, "rand", {"floating", "int32"});
+  expect_error([] { Tensor::rand({2, -1}); }, "rand", {"negative dimension", "[2, -1]"});
+  expect_error([] { Tensor::randn({3}, dtypes::bool_); }, "randn", {"floating", "bool"});
+  expect_error([] { Tensor::randint(5, 5, {2}); }, "randint", {"low < high", "5"});
+  expect_error([] { Tensor::randint(0, 300, {2}, dtypes::uint8); }, "randint", {"[0, 300)", "uint8"});
+  expect_error([] { Tensor::uniform({2}, 1, 0); }, "uniform", {"low <= high"});
+  expect_error([] { Tensor::normal({2}, 0, -1); }, "normal", {"std >= 0", "-1"});
+}
+
+TEST(Errors, PadModesSplitRepeat) {
+  expect_error([] { f23().pad({{0, 0}, {3, 0}}, PadMode::Reflect); }, "pad", {"(3, 0)", "[2, 3]", "less than"});
+  expect_error([] { f23().pad({{0, 0}, {0, 4}}, PadMode::Circular); }, "pad", {"(0, 4)", "more than once"});
+  expect_error([] { Tensor::zeros({2, 0}).pad({{0, 0}, {1, 1}}, PadMode::Replicate); }, "pad", {"empty", "[2, 0]"});
+  expect_error([] { f23().pad({{0, 0}, {-1, 0}}, PadMode::Reflect); }, "pad", {"negative", "constant"});
+  expect_error([] { f23().pad({{1, 1}}, PadMode::Replicate); }, "pad", {"[2, 3]"});
+  expect_error([] { f23().pad({{0, 0}, {1, 1}}, PadMode::Reflect, 2); }, "pad", {"value", "reflect"});
+  expect_error([] { f23().split(0, 1); }, "split", {"size 0", "[2, 3]"});
+  expect_error([] { f23().split(-1); }, "split", {"non-negative"});
+  expect_error([] { f23().split(std::vector<int64_t>{1, 1}, 1); }, "split", {"[1, 1]", "sum to 3", "[2, 3]"});
+  expect_error([] { f23().split(1, 2); }, "split", {"axis 2"});
+  expect_error([] { Tensor::scalar(1.0).split(1); }, "split", {"0-d"});
+  expect_error([] { f23().chunk(0); }, "chunk", {"chunks > 0", "0"});
+  expect_error([] { f23().repeat({2}); }, "repeat", {"[2]", "[2, 3]"});
+  expect_error([] { f23().repeat({1, -1}); }, "repeat", {"non-negative"});
+}
+
+TEST(Errors, Index) {
+  expect_error([] { f23().index({2}); }, "index", {"index 2", "dimension 0", "size 2"});
+  expect_error([] { f23().index({0, -4}); }, "index", {"index -4", "dimension 1", "size 3"});
+  expect_error([] { f23().index({0, 0, 0}); }, "index", {"too many", "[2, 3]"});
+  expect_error([] { f23().index({Ellipsis, 0, Ellipsis}); }, "index", {"single ellipsis"});
+  expect_error([] { f23().index({Slice{0, 2, 0}}); }, "index", {"step", "0"});
+  expect_error([] { f23().index({Slice{std::nullopt, std::nullopt, -1}}); }, "index", {"step", "-1"});
+  expect_error([] { Tensor::scalar(1.0).index({0}); }, "index", {"too many"});
+}
+
+TEST(Errors, Devices) {
+  expect_error([] { f23().to("no_such_backend"); }, "to", {"'no_such_backend'", "registered"});
+}
+
 }  // namespace
 }  // namespace anvil

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "engine/ir/alu.h"
+#include "engine/tensor/autograd.h"
+#include "engine/tensor/device.h"
 
 namespace anvil::tensor_detail {
 
@@ -12,7 +14,8 @@ Tensor derive(const UOp& uop, std::initializer_list<const Tensor*> from) {
   return derive(uop, ts);
 }
 
-Tensor derive(const UOp& uop, const std::vector<Tensor>& from) {
+Tensor derive(const UOp& uop, const std::vector<Tensor>& from, const std::string& device) {
+  const std::string dev = device.empty() ? common_device("device", from) : device;
   Tensor::Keep keep;
   for (const Tensor& t : from) {
     if (!t.keep() || t.keep()->empty() || t.keep() == keep) continue;
@@ -25,7 +28,9 @@ Tensor derive(const UOp& uop, const std::vector<Tensor>& from) {
       if (std::find(merged->begin(), merged->end(), b) == merged->end()) merged->push_back(b);
     keep = std::move(merged);
   }
-  return Tensor(uop, keep);
+  Tensor out(uop, keep, dev);
+  inherit_autograd(out, from);  // requires_grad propagates (autograd.cpp)
+  return out;
 }
 
 UOp scalar_const(DType dtype, Number value) {
@@ -84,6 +89,10 @@ const Tensor& tensor_of(const Operand& o) { return std::get<Tensor>(o.v); }
 
 Prepared prepare(const char* op, const std::vector<const Operand*>& operands, DType dtype) {
   Prepared p;
+  std::vector<Tensor> operand_tensors;
+  for (const Operand* o : operands)
+    if (!is_number(*o)) operand_tensors.push_back(tensor_of(*o));
+  common_device(op, operand_tensors);
   bool first = true;
   for (const Operand* o : operands) {
     if (is_number(*o)) continue;

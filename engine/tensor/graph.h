@@ -11,8 +11,9 @@
 namespace anvil::tensor_detail {
 
 // A tensor for a new graph node built from these tensors' graphs (their storage is kept).
+// Its device is theirs (Error("device") when they differ; ops check first, naming themselves), or `device`.
 Tensor derive(const UOp& uop, std::initializer_list<const Tensor*> from);
-Tensor derive(const UOp& uop, const std::vector<Tensor>& from);
+Tensor derive(const UOp& uop, const std::vector<Tensor>& from, const std::string& device = "");
 
 // A scalar CONST of `dtype` holding `value` converted as a CAST would (2.5 -> int: 2).
 UOp scalar_const(DType dtype, Number value);

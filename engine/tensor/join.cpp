@@ -1,4 +1,5 @@
 // Ops that combine tensors: cat, stack, matmul.
+#include "engine/tensor/device.h"
 #include "engine/tensor/graph.h"
 
 namespace anvil {
@@ -8,6 +9,7 @@ using tensor_detail::normalize_axis;
 
 Tensor Tensor::cat(const std::vector<Tensor>& tensors, int64_t axis) {
   if (tensors.empty()) (ErrorBuilder("cat") << "needs at least one tensor").raise();
+  tensor_detail::common_device("cat", tensors);
   const Shape& first = tensors[0].shape();
   const int64_t rank = static_cast<int64_t>(first.size());
   std::vector<Operand> operands;

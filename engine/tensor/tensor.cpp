@@ -4,6 +4,8 @@
 
 #include "engine/support/check.h"
 #include "engine/support/error.h"
+#include "engine/tensor/autograd.h"
+#include "engine/tensor/device.h"
 #include "engine/tensor/graph.h"
 #include "engine/tensor/storage.h"
 
@@ -12,11 +14,11 @@ namespace anvil {
 struct Tensor::Impl {
   UOp uop;
   Keep keep;
+  std::string device;                                      // the backend that realizes it (device.cpp)
+  std::shared_ptr<tensor_detail::AutogradState> autograd;  // null until autograd is involved (autograd.cpp)
 };
 
 namespace {
-
-std::atomic<Realizer> g_realizer{nullptr};
 
 const UOp* buffer_leaf(const UOp& u) {
   if (u.op() == Op::BUFFER) return &u;
@@ -26,13 +28,14 @@ const UOp* buffer_leaf(const UOp& u) {
 
 }  // namespace
 
-void set_realizer(Realizer realizer) { g_realizer.store(realizer); }
-
-Tensor::Tensor(UOp uop, Keep keep) {
+Tensor::Tensor(UOp uop, Keep keep, std::string device) {
   if (!uop || !uop.shape())
     (ErrorBuilder("tensor") << "a tensor needs a graph node with a shape, got " << (uop ? uop.brief() : "null"))
         .raise();
-  impl_ = std::make_shared<Impl>(Impl{std::move(uop), std::move(keep)});
+  impl_ = std::make_shared<Impl>();
+  impl_->uop = std::move(uop);
+  impl_->keep = std::move(keep);
+  impl_->device = device.empty() ? default_backend() : std::move(device);
 }
 
 const Tensor::Impl& Tensor::impl(const char* op) const {
@@ -46,6 +49,20 @@ DType Tensor::dtype() const { return impl("dtype").uop.dtype(); }
 int64_t Tensor::ndim() const { return static_cast<int64_t>(shape().size()); }
 int64_t Tensor::numel() const { return shape_numel(shape()); }
 const Tensor::Keep& Tensor::keep() const { return impl("keep").keep; }
+const std::string& Tensor::device() const { return impl("device").device; }
+
+const std::shared_ptr<tensor_detail::AutogradState>& Tensor::autograd_state() const {
+  return impl("autograd").autograd;
+}
+void Tensor::set_autograd_state(std::shared_ptr<tensor_detail::AutogradState> state) {
+  impl("autograd");
+  impl_->autograd = std::move(state);
+}
+void Tensor::rebind(UOp uop, Keep keep) {
+  impl("rebind");
+  impl_->uop = std::move(uop);
+  impl_->keep = std::move(keep);
+}
 
 int64_t Tensor::size(int64_t axis) const { return shape()[tensor_detail::normalize_axis("size", axis, ndim())]; }
 
@@ -58,14 +75,14 @@ bool Tensor::is_realized() const { return buffer_leaf(impl("realize").uop) != nu
 
 Tensor& Tensor::realize() {
   if (is_realized()) return *this;
-  const Realizer realizer = g_realizer.load();
-  if (!realizer) (ErrorBuilder("realize") << "no backend registered").raise();
+  const Realizer realizer = tensor_detail::find_backend("realize", impl_->device);
   UOp out = realizer(impl_->uop);
   const UOp* leaf = out ? buffer_leaf(out) : nullptr;
   ANVIL_CHECK(leaf && out.shape() == impl_->uop.shape() && out.dtype() == impl_->uop.dtype())
       << "the realizer returned " << (out ? out.brief() : "null") << " for " << impl_->uop.brief();
   std::shared_ptr<Buffer> storage = claim_storage(leaf->arg_ints()[0]);
   ANVIL_CHECK(storage) << "the realizer registered no storage for " << leaf->brief();
+  if (impl_->autograd) tensor_detail::remember_graph(*impl_->autograd, impl_->uop, impl_->keep);
   impl_->uop = std::move(out);
   impl_->keep = std::make_shared<std::vector<std::shared_ptr<Buffer>>>(1, std::move(storage));
   return *this;

@@ -15,6 +15,7 @@
 // floor_divide and remainder by zero give 0. Float floor_divide is floor(a / b) and float remainder
 // a - floor(a / b) * b (PyTorch's fmod-based forms differ in the last ulp in rare cases).
 #include <cstdint>
+#include <iosfwd>
 #include <memory>
 #include <optional>
 #include <string>
@@ -56,13 +57,34 @@ struct Number {
 // A per-dimension (before, after) or (begin, end) pair.
 using Range = std::pair<int64_t, int64_t>;
 
+enum class PadMode : uint8_t { Constant, Reflect, Replicate, Circular };
+
+// Items of Tensor::index: Python's a[start:stop:step], None and ... .
+struct Slice {
+  std::optional<int64_t> start, stop, step;
+};
+struct NewAxisTag {};
+struct EllipsisTag {};
+inline constexpr NewAxisTag NewAxis{};
+inline constexpr EllipsisTag Ellipsis{};
+using IndexItem = std::variant<int64_t, Slice, NewAxisTag, EllipsisTag>;
+
 // The function that realizes a graph: returns a RESHAPE(BUFFER) (or BUFFER) graph of the same shape
 // and dtype whose storage is registered (storage.h). The runtime installs it; none at start.
 using Realizer = UOp (*)(const UOp&);
-void set_realizer(Realizer realizer);
+// Backends by name (device.cpp): a tensor realizes with its device's realizer. register_backend
+// replaces a name's realizer (nullptr removes it). The default device is ANVIL_BACKEND, else
+// "interp"; a name nobody registered raises at the first realize that needs it.
+void register_backend(const std::string& name, Realizer realizer);
+std::vector<std::string> registered_backends();  // sorted
+std::string default_backend();
+void set_realizer(Realizer realizer);  // register_backend(default_backend(), realizer)
 
 class Tensor;
 struct Operand;
+namespace tensor_detail {
+struct AutogradState;
+}
 
 class Tensor {
  public:
@@ -71,7 +93,8 @@ class Tensor {
 
   Tensor() = default;  // an empty handle; every op on it raises
   // Wraps a tensor graph (Error("tensor") if it has no shape); `keep` holds its BUFFER leaves' storage.
-  explicit Tensor(UOp uop, Keep keep = nullptr);
+  // `device` empty: the default backend.
+  explicit Tensor(UOp uop, Keep keep = nullptr, std::string device = "");
 
   // Queries.
   const UOp& uop() const;
@@ -81,6 +104,12 @@ class Tensor {
   int64_t numel() const;
   int64_t size(int64_t axis) const;  // negative axes count from the end
   std::string str() const;           // "Tensor(float32, [2, 3])"
+  // The values as PyTorch prints them (realizes): "tensor([[1., 2.],\n        [3., 4.]])" (print.cpp).
+  std::string to_string();
+  const std::string& device() const;  // the backend that realizes this tensor; derived tensors inherit it
+  // The same tensor on another backend; Error("to") naming the registered ones for an unknown name.
+  Tensor to(const std::string& backend) const;
+  Tensor to(const char* backend) const { return to(std::string(backend)); }
 
   // Realization: computes the graph (through the registered realizer) and replaces this handle's
   // graph, shared by every copy of the handle, with the realized one. Host data needs no backend.
@@ -112,6 +141,21 @@ class Tensor {
   static Tensor eye(int64_t n, int64_t m = -1, DType dtype = dtypes::float32);
   // A lazy 0-d constant (a CONST node): no storage. Default dtype as PyTorch's torch.tensor(value).
   static Tensor scalar(Number value, std::optional<DType> dtype = std::nullopt);
+  // `steps` points from start to end inclusive, as torch.linspace (float32 unless told; the second
+  // half counts back from `end`, so both endpoints are exact).
+  static Tensor linspace(Number start, Number end, int64_t steps, std::optional<DType> dtype = std::nullopt);
+
+  // Random tensors (random.cpp): Threefry-2x32-20 computed in the graph, so every backend gives the
+  // same bits. manual_seed resets the process-wide stream; each call takes fresh counters, so two
+  // calls differ and one seed with one call sequence repeats exactly.
+  static void manual_seed(uint64_t seed);
+  static Tensor rand(const Shape& shape, DType dtype = dtypes::float32);   // [0, 1), float dtypes
+  static Tensor randn(const Shape& shape, DType dtype = dtypes::float32);  // N(0, 1), Box-Muller
+  static Tensor randint(int64_t low, int64_t high, const Shape& shape, DType dtype = dtypes::int64);  // [low, high)
+  static Tensor uniform(const Shape& shape, double low, double high, DType dtype = dtypes::float32);
+  static Tensor normal(const Shape& shape, double mean, double std, DType dtype = dtypes::float32);
+  static Tensor rand_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
+  static Tensor randn_like(const Tensor& t, std::optional<DType> dtype = std::nullopt);
 
   // Unary elementwise. Float ops on int/bool tensors compute in float32, as PyTorch.
   Tensor neg() const;
@@ -132,6 +176,22 @@ class Tensor {
   Tensor relu() const;
   Tensor sigmoid() const;
   Tensor tanh() const;
+  Tensor tan() const;
+  Tensor round() const;  // half to even, as torch.round; integer tensors are unchanged
+  Tensor isnan() const;  // bool results; integer and bool tensors give false (isfinite: true)
+  Tensor isinf() const;
+  Tensor isfinite() const;
+  // Activations (float tensors only, as PyTorch's; float16/bfloat16 compute in float32).
+  Tensor leaky_relu(double negative_slope = 0.01) const;
+  Tensor elu(double alpha = 1) const;
+  // approximate: "none" (the exact erf form) or "tanh"; erf is built from primitives, ~1e-7 absolute.
+  Tensor gelu(const std::string& approximate = "none") const;
+  Tensor silu() const;
+  Tensor softplus(double beta = 1, double threshold = 20) const;
+  Tensor hardswish() const;
+  Tensor mish() const;
+  // The same bits as another dtype of the same item size (torch's view(dtype)); Error otherwise.
+  Tensor bitcast(DType dtype) const;
   Tensor logical_not() const;
   Tensor bitwise_not() const;
   Tensor to(DType dtype) const;  // a value cast (float -> int truncates and saturates, NaN -> 0)
@@ -161,6 +221,16 @@ class Tensor {
   Tensor bitwise_or(const Operand& o) const;
   Tensor bitwise_xor(const Operand& o) const;
   Tensor where(const Operand& a, const Operand& b) const;  // this is the (bool) condition
+  // Power with PyTorch's promotion. Integers are exact (repeated squaring, wrapping). A negative
+  // integer exponent raises when it is a number (as PyTorch); inside a tensor it gives PyTorch's CPU
+  // value: 1 for a base of 1, +-1 for -1, else 0.
+  Tensor pow(const Operand& exponent) const;
+  // this + weight * (end - this), float tensors; end and a tensor weight share this tensor's dtype.
+  Tensor lerp(const Tensor& end, const Operand& weight) const;
+  // Integer tensors only. A count outside [0, bits) (negative ones too) gives 0, or the sign fill
+  // (-1) for a right shift of a negative value, as PyTorch's CPU kernels.
+  Tensor bitwise_left_shift(const Operand& o) const;
+  Tensor bitwise_right_shift(const Operand& o) const;
 
   // Reductions. An empty axis list reduces every axis (as PyTorch's dim=[]). Sums and products of
   // bool and integer tensors are int64 (uint64 stays uint64); float16/bfloat16 accumulate in float32.
@@ -174,6 +244,25 @@ class Tensor {
   Tensor min(int64_t axis, bool keepdim = false) const;
   Tensor mean(std::vector<int64_t> axes = {}, bool keepdim = false) const;  // float tensors only
   Tensor mean(int64_t axis, bool keepdim = false) const;
+  // Float tensors only. Divides by max(N - correction, 0): too few elements give inf or NaN, as PyTorch.
+  Tensor var(std::vector<int64_t> axes = {}, double correction = 1, bool keepdim = false) const;
+  Tensor var(int64_t axis, double correction = 1, bool keepdim = false) const;
+  Tensor std(std::vector<int64_t> axes = {}, double correction = 1, bool keepdim = false) const;
+  Tensor std(int64_t axis, double correction = 1, bool keepdim = false) const;
+  // int64 index of the first maximum (minimum); NaN counts as both, as PyTorch. No axis: over the
+  // flattened tensor (keepdim keeps every axis as 1). Raises on no elements.
+  Tensor argmax(std::optional<int64_t> axis = std::nullopt, bool keepdim = false) const;
+  Tensor argmin(std::optional<int64_t> axis = std::nullopt, bool keepdim = false) const;
+  Tensor any(std::vector<int64_t> axes = {}, bool keepdim = false) const;  // bool; NaN is true
+  Tensor any(int64_t axis, bool keepdim = false) const;
+  Tensor all(std::vector<int64_t> axes = {}, bool keepdim = false) const;
+  Tensor all(int64_t axis, bool keepdim = false) const;
+  // Max-shifted; integer tensors compute in float32; no elements give -inf.
+  Tensor logsumexp(std::vector<int64_t> axes = {}, bool keepdim = false) const;
+  Tensor logsumexp(int64_t axis, bool keepdim = false) const;
+  // Max-subtracted. `dtype` casts the input first (so an integer tensor may name a float dtype).
+  Tensor softmax(int64_t axis = -1, std::optional<DType> dtype = std::nullopt) const;
+  Tensor log_softmax(int64_t axis = -1, std::optional<DType> dtype = std::nullopt) const;
 
   // Movement.
   Tensor reshape(Shape shape) const;  // one dimension may be -1
@@ -182,7 +271,19 @@ class Tensor {
   Tensor expand(Shape shape) const;  // -1 keeps a size; new dimensions may lead
   // Per-dimension (before, after) from the first axis; negative amounts crop, as PyTorch's F.pad.
   Tensor pad(const std::vector<Range>& pads, Number value = 0) const;
+  // Non-constant modes (pad_modes.cpp), PyTorch's rules: reflect mirrors without the edge (each pad
+  // < the size), replicate repeats the edge (size > 0), circular wraps (each pad <= the size); pads
+  // must be >= 0 there, and `value` belongs to constant mode only.
+  Tensor pad(const std::vector<Range>& pads, PadMode mode, std::optional<Number> value = std::nullopt) const;
   Tensor shrink(const std::vector<Range>& ranges) const;  // per-dimension [begin, end), in bounds
+  // torch.split: pieces of `size` (the last may be shorter), or of the listed sizes (summing to the axis).
+  std::vector<Tensor> split(int64_t size, int64_t axis = 0) const;
+  std::vector<Tensor> split(const std::vector<int64_t>& sizes, int64_t axis = 0) const;
+  std::vector<Tensor> chunk(int64_t chunks, int64_t axis = 0) const;  // pieces of ceil(n / chunks): maybe fewer
+  Tensor repeat(const std::vector<int64_t>& repeats) const;           // torch.Tensor.repeat
+  // Basic indexing, as a[1::2, None, ..., -1] (index.cpp): ints (negative from the end; out of range
+  // raises), Slice{start, stop, step} (step > 0), NewAxis, one Ellipsis. Strided slices are views.
+  Tensor index(const std::vector<IndexItem>& items) const;
   Tensor slice(int64_t axis, std::optional<int64_t> start,
                std::optional<int64_t> stop) const;  // Python's a[start:stop]
   Tensor flip(std::vector<int64_t> axes) const;
@@ -195,13 +296,41 @@ class Tensor {
 
   // matmul as PyTorch's: 1-D, 2-D and batched with broadcast; both operands of one dtype.
   Tensor matmul(const Tensor& o) const;
+  Tensor dot(const Tensor& o) const;  // 1-D with 1-D of one length and one dtype
+  // this @ weight^T + bias, as torch.nn.functional.linear; weight is [out, in] (or [in]).
+  Tensor linear(const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt) const;
 
   const Keep& keep() const;
+
+  // ---- Autograd (autograd.cpp, gradient.cpp): reverse mode over the graph's primitive ops. ----
+  // Only float tensors can require grad. A tensor derived from one that does requires grad too when
+  // its dtype is float (detach() stops it). requires_grad_() makes a tensor a leaf with a node of its
+  // own (a fresh BUFFER uid; a tensor that is not host data is realized first), so equal leaves never
+  // merge. Gradients sum over broadcasts and survive realizing or printing intermediate values.
+  // At ties, maximum/minimum and max/min reductions split the gradient evenly (torch.maximum,
+  // torch.amax); so relu(0) and clamp at a bound get half (PyTorch: 0 and 1).
+  // Error("requires_grad_") for a non-float tensor, or for turning it off on a non-leaf.
+  Tensor& requires_grad_(bool requires_grad = true);
+  bool requires_grad() const;
+  bool is_leaf() const;  // as PyTorch: every tensor that does not require grad is a leaf too
+  // The accumulated gradient of a leaf (lazy: a graph like any tensor's); none before backward().
+  std::optional<Tensor> grad() const;
+  void set_grad(std::optional<Tensor> grad);  // Error("set_grad") when the shape or dtype differs
+  void zero_grad();                           // drops the gradient (PyTorch's set_to_none)
+  // Accumulates d(this)/d(leaf) into every leaf's grad(). backward() needs one element (Error
+  // otherwise, as PyTorch); `gradient` has this tensor's shape. Both raise when this tensor does not
+  // require grad. The graph is kept, so backward() may be called again (gradients add up).
+  void backward();
+  void backward(const Tensor& gradient);
+  // Internal (engine/tensor/autograd.h): state shared by this handle's copies; null when none.
+  const std::shared_ptr<tensor_detail::AutogradState>& autograd_state() const;
+  void set_autograd_state(std::shared_ptr<tensor_detail::AutogradState> state);
 
  private:
   struct Impl;
   std::shared_ptr<Impl> impl_;
   const Impl& impl(const char* op) const;
+  void rebind(UOp uop, Keep keep);  // replaces the graph for every copy of this handle
 };
 
 // A tensor or a host number: the second operand of binary ops.
@@ -228,5 +357,15 @@ Tensor operator/(Number a, const Tensor& b);
 Tensor operator-(const Tensor& a);
 Tensor where(const Tensor& cond, const Operand& a, const Operand& b);
 Tensor matmul(const Tensor& a, const Tensor& b);
+std::ostream& operator<<(std::ostream& os, Tensor t);  // t.to_string()
+// torch.autograd.grad: d(out)/d(input) for each input (leaves or not), seeded with `grad_out`
+// (required unless `out` has one element). Accumulates nothing into grad(). Error("grad") when an
+// input does not require grad or `out` does not depend on it. A non-leaf input is its graph node:
+// an equal computation elsewhere (hash-consed into the same node) counts as the same input.
+std::vector<Tensor> grad(const Tensor& out, const std::vector<Tensor>& inputs,
+                         std::optional<Tensor> grad_out = std::nullopt);
+Tensor pow(const Tensor& base, const Operand& exponent);
+Tensor pow(Number base, const Tensor& exponent);
+Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt);
 
 }  // namespace anvil

@@ -5,7 +5,7 @@
 namespace anvil::fuzz {
 
 std::span<const Target> all_targets() {
-  static const std::array<Target, 2> kTargets = {kSymbolicTarget, kParseTarget};
+  static const std::array<Target, 3> kTargets = {kSymbolicTarget, kParseTarget, kGraphTarget};
   return kTargets;
 }
 

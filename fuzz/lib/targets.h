@@ -6,5 +6,6 @@ namespace anvil::fuzz {
 
 extern const Target kSymbolicTarget;  // symbolic_target.cpp
 extern const Target kParseTarget;     // parse_target.cpp
+extern const Target kGraphTarget;     // graph_target.cpp
 
 }  // namespace anvil::fuzz

@@ -1,0 +1,210 @@
+#include "fuzz/lib/graph_target.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <sstream>
+#include <unordered_map>
+
+#include "engine/ir/buffer.h"
+#include "engine/ir/shape.h"
+#include "engine/ir/spec.h"
+#include "engine/ir/text.h"
+#include "engine/runtime/realize.h"
+#include "engine/support/error.h"
+#include "engine/tensor/storage.h"
+#include "fuzz/lib/gen_tensor.h"
+#include "fuzz/lib/graph_leaves.h"
+#include "fuzz/lib/tolerance.h"
+#include "verify/ref/ref.h"
+
+namespace anvil::fuzz {
+namespace {
+
+constexpr size_t kMaxInput = 1 << 16;
+constexpr int64_t kMaxNodeElements = 1 << 14;
+constexpr int64_t kMaxTotalElements = 1 << 17;
+
+std::atomic<uint64_t> g_checks, g_rejected, g_elements, g_nan, g_poison;
+
+bool tensor_op(Op op) {
+  if (op == Op::CONST || op == Op::BUFFER || op == Op::REDUCE_AXIS || op == Op::CONTIGUOUS || op == Op::DETACH)
+    return true;
+  if (in_group(op, opgroup::Movement)) return true;
+  return in_group(op, opgroup::Alu) && op != Op::MULACC;
+}
+
+bool tensor_dtype(const DType& d) {
+  return !d.is_ptr && d.count == 1 && d.scalar != Scalar::Void && d.scalar != Scalar::Index;
+}
+
+// Elements accumulated into one output element: the product of reduced sizes along the worst path.
+int64_t terms_of(const UOp& root) {
+  std::unordered_map<UOp, int64_t, UOpHash> terms;
+  for (const UOp& u : root.toposort()) {
+    int64_t t = 1;
+    for (const UOp& s : u.src()) t = std::max(t, terms.at(s));
+    if (u.op() == Op::REDUCE_AXIS)
+      for (int64_t ax : u.arg_reduce().axes)
+        t = std::min<int64_t>(t * std::max<int64_t>(1, (*u.src(0).shape())[ax]), 1 << 30);
+    terms.emplace(u, t);
+  }
+  return terms.at(root);
+}
+
+std::string index_text(int64_t flat, const Shape& shape) {
+  std::vector<int64_t> idx(shape.size());
+  for (size_t d = shape.size(); d-- > 0;) {
+    idx[d] = shape[d] ? flat % shape[d] : 0;
+    flat = shape[d] ? flat / shape[d] : 0;
+  }
+  return shape_str(idx);
+}
+
+std::string value_text(Scalar s, const Value& v) {
+  if (v.poison) return "poison";
+  std::ostringstream os;
+  if (is_float(s)) {
+    os.precision(17);
+    os << v.f;
+    char bits[32];
+    std::snprintf(bits, sizeof bits, " (0x%llx)", static_cast<unsigned long long>(value_bits(s, v)));
+    os << bits;
+  } else {
+    os << to_string(v.i);
+  }
+  return os.str();
+}
+
+Finding finding(const UOp& root, const char* kind, const std::string& msg) {
+  return Finding{{"graph", std::string(op_name(root.op())), "interp", kind}, msg + "\ngraph:\n" + to_text(root)};
+}
+
+// The engine's result for a bound graph, as a host buffer (null for no elements).
+std::shared_ptr<Buffer> engine_result(const UOp& bound) {
+  const UOp res = realize_graph(bound);
+  UOp buf = res;
+  while (buf.op() == Op::RESHAPE) buf = UOp(buf.src(0));
+  if (buf.arg_ints()[1] == 0) return nullptr;
+  std::shared_ptr<Buffer> out = storage_of(buf.arg_ints()[0]);
+  (void)claim_storage(buf.arg_ints()[0]);  // an output's storage goes with `out`; a leaf's stays held by `leaves`
+  return out;
+}
+
+std::optional<Finding> compare(const UOp& root, const ref::Array& want, const Buffer& got) {
+  const Scalar s = root.dtype().scalar;
+  const Shape& shape = *root.shape();
+  Tolerance tol{s, terms_of(root), 0};
+  if (is_float(s))
+    for (const Value& w : want.data)
+      if (!w.poison && std::isfinite(w.f)) tol.scale = std::max(tol.scale, std::fabs(w.f));
+  uint64_t nan = 0, poison = 0;
+  std::optional<Finding> out;
+  for (size_t i = 0; i < want.data.size() && !out; ++i) {
+    const Value& w = want.data[i];
+    const Value g = got.get(i);
+    if (w.poison) {
+      ++poison;
+      continue;  // any value refines poison
+    }
+    if (is_float(s) && std::isnan(w.f)) ++nan;
+    bool ok;
+    if (g.poison)
+      ok = false;
+    else if (is_float(s))
+      ok = tol.close(g.f, w.f);
+    else
+      ok = g.i == w.i;
+    if (ok) continue;
+    std::ostringstream msg;
+    msg << "element " << i << " " << index_text(static_cast<int64_t>(i), shape) << " of " << name(root.dtype()) << " "
+        << shape_str(shape) << ": engine " << value_text(s, g) << ", ref " << value_text(s, w);
+    if (is_float(s) && !g.poison) msg << " (tolerance " << tol.bound(w.f) << ", " << tol.terms << " terms)";
+    out = finding(root, g.poison ? "poison" : "mismatch", msg.str());
+  }
+  g_elements += want.data.size();
+  g_nan += nan;
+  g_poison += poison;
+  return out;
+}
+
+void print_stats_at_exit() { std::fprintf(stderr, "graph target: %s\n", graph_stats().str().c_str()); }
+
+Outcome run_graph(std::string_view input) {
+  static const bool stats = [] {
+    if (std::getenv("ANVIL_GRAPH_STATS")) std::atexit(print_stats_at_exit);
+    return true;
+  }();
+  (void)stats;
+  UOp root;
+  if (input.size() <= kMaxInput) {
+    try {
+      root = parse_one(input);
+    } catch (const Error&) {
+    }
+  }
+  if (!root || !graph_acceptable(root)) {
+    ++g_rejected;
+    return Outcome::rejected();
+  }
+  return check_graph(root);
+}
+
+std::string generate_graph(Source& src) {
+  install_interp_realizer();
+  return to_text(renumber_buffers(gen_tensor_program(src).uop()));
+}
+
+}  // namespace
+
+std::string GraphStats::str() const {
+  std::ostringstream os;
+  const double n = elements ? static_cast<double>(elements) : 1;
+  os << checks << " checks, " << rejected << " rejected inputs, " << elements << " output elements, "
+     << 100.0 * static_cast<double>(nan) / n << "% NaN, " << 100.0 * static_cast<double>(poison) / n << "% poison";
+  return os.str();
+}
+
+GraphStats graph_stats() { return {g_checks, g_rejected, g_elements, g_nan, g_poison}; }
+
+bool graph_acceptable(const UOp& root) {
+  if (validate(root, Stage::Tensor)) return false;
+  int64_t total = 0;
+  for (const UOp& u : root.toposort()) {
+    if (!tensor_op(u.op()) || !tensor_dtype(u.dtype()) || !u.shape()) return false;
+    const int64_t n = shape_numel(*u.shape());
+    if (n < 0 || n > kMaxNodeElements || (total += n) > kMaxTotalElements) return false;
+    if (u.op() == Op::BUFFER && (u.arg_ints()[1] != n || n > kMaxNodeElements)) return false;
+  }
+  return true;
+}
+
+Outcome check_graph(const UOp& root) {
+  install_interp_realizer();
+  BoundGraph leaves(root);
+  ref::Array want;
+  try {
+    want = ref::evaluate(leaves.root());
+  } catch (const Error&) {
+    ++g_rejected;
+    return Outcome::rejected();  // a mutant ref gives no meaning to (an op its dtype lacks): nothing to compare
+  }
+  ++g_checks;
+  std::shared_ptr<Buffer> got;
+  try {
+    got = engine_result(leaves.root());
+  } catch (const Error& e) {
+    return Outcome::found(finding(root, "error", std::string("the engine raised: ") + e.what()));
+  }
+  if (want.data.empty()) return Outcome::ok();
+  if (!got || got->count != want.data.size() || !(got->dtype == root.dtype()))
+    return Outcome::found(finding(root, "mismatch", "the engine's result has the wrong size or dtype"));
+  if (auto f = compare(root, want, *got)) return Outcome::found(*f);
+  return Outcome::ok();
+}
+
+const Target kGraphTarget = {"graph", run_graph, generate_graph, mutate_graph, reduce_graph};
+
+}  // namespace anvil::fuzz
