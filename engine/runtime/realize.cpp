@@ -10,6 +10,7 @@
 #include "engine/codegen/linearize.h"
 #include "engine/ir/text.h"
 #include "engine/runtime/interp/program.h"
+#include "engine/runtime/kernel_check.h"
 #include "engine/runtime/realize_allocator.h"
 #include "engine/schedule/schedule.h"
 #include "engine/support/check.h"
@@ -74,6 +75,7 @@ UOp realize_here(const UOp& root) {
   std::unordered_map<int64_t, std::shared_ptr<Buffer>> made;  // outputs of this schedule, by uid
   for (size_t k = 0; k < s.kernels.size(); ++k) {
     const Kernel& kernel = s.kernels[k];
+    if (const KernelChecker check = kernel_checker()) check(kernel.ast);  // e.g. bounds proofs (ANVIL_CHECK_OOB)
     const std::vector<UOp> program = program_for(kernel.ast);
     if (debug_level() >= 2) std::fprintf(stderr, "kernel %zu:\n%s\n", k, to_text(program).c_str());
     std::vector<std::shared_ptr<Buffer>> held;

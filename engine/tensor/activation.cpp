@@ -94,8 +94,12 @@ Tensor Tensor::softplus(double beta, double threshold) const {
 
 Tensor Tensor::hardswish() const {
   return activation("hardswish", *this, [](const UOp& x) {
-    const UOp gate = (x + c_like(x, 3)).max(c_like(x, 0)).min(c_like(x, 6));
-    return fdiv(x * gate, c_like(x, 6));
+    // Selects rather than relu6's max/min, so the gradient at the kinks is one-sided (x/3 + 1/2 on
+    // [-3, 3], as PyTorch's scalar kernel) instead of a split tie; below -3 the value is x * 0 (-0.0
+    // for a negative x, as PyTorch's).
+    const UOp mid = fdiv(x * (x + c_like(x, 3)), c_like(x, 6));
+    const UOp upper = cmp(Op::CMPLT, c_like(x, 3), x).where(x, mid);
+    return cmp(Op::CMPLT, x, c_like(x, -3)).where(x * c_like(x, 0), upper);
   });
 }
 

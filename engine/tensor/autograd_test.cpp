@@ -88,6 +88,49 @@ TEST_F(Autograd, MaxSplitsEvenlyAmongTies) {
   EXPECT_EQ(grad_of(b), (V{1, 0.5f, 0}));
 }
 
+// Expected values and gradients are libtorch 1.13's for the same inputs.
+TEST_F(Autograd, ReluAndClampFollowPyTorchAtTies) {
+  const float nan = std::nanf("");
+  Tensor x = param({-1, 0, -0.0f, 1, 2, nan});
+  x.relu().sum().backward();  // relu'(0) = 0; a NaN passes the gradient
+  EXPECT_EQ(grad_of(x), (V{0, 0, 0, 1, 1, 1}));
+  Tensor y = param({-1, 0, -0.0f, 1, 2, nan});
+  y.clamp(0.0, 1.0).sum().backward();  // bounds included; a NaN gets none
+  EXPECT_EQ(grad_of(y), (V{0, 1, 1, 1, 0, 0}));
+  Tensor z = param({-1, 0, -0.0f, 1, 2, nan});
+  z.clamp(2.0, 1.0).sum().backward();  // min > max: the value is max everywhere
+  EXPECT_EQ(grad_of(z), (V{0, 0, 0, 0, 0, 0}));
+  Tensor w = param({-1, 0, -0.0f, 1, 2, nan}), lo = param({0, 0, 0, 0, 0, 0}), hi = param({1, 1, 1, 1, 1, 1});
+  w.clamp(lo, hi).sum().backward();  // a bound gets the gradient where it is the value
+  EXPECT_EQ(grad_of(w), (V{0, 1, 1, 1, 0, 0}));
+  EXPECT_EQ(grad_of(lo), (V{1, 0, 0, 0, 0, 0}));
+  EXPECT_EQ(grad_of(hi), (V{0, 0, 0, 0, 1, 0}));
+  Tensor u = param({-1, 0, 3});
+  u.clamp(std::nullopt, 0.0).sum().backward();
+  EXPECT_EQ(grad_of(u), (V{1, 1, 0}));
+}
+
+TEST_F(Autograd, ReluAndClampValuesKeepSignedZerosAndNaN) {
+  const float nan = std::nanf("");
+  auto bits = [](Tensor t) {
+    std::vector<std::string> out;
+    for (float v : t.to_vector<float>())
+      out.push_back(std::isnan(v) ? "nan" : (std::signbit(v) ? "-" : "+") + std::to_string(std::fabs(v)));
+    return out;
+  };
+  const V in{-0.0f, 0, nan, -3, 2};
+  EXPECT_EQ(bits(f32(in).relu()), bits(f32({-0.0f, 0, nan, 0, 2})));
+  EXPECT_EQ(bits(f32(in).clamp(0.0, 1.0)), bits(f32({-0.0f, 0, nan, 0, 1})));
+  EXPECT_EQ(bits(f32(in).clamp(-0.0, 1.0)), bits(f32({-0.0f, 0, nan, -0.0f, 1})));
+  EXPECT_EQ(bits(f32(in).clamp(std::nullopt, 0.0)), bits(f32({-0.0f, 0, nan, -3, 0})));
+  EXPECT_EQ(bits(f32(in).clamp(nan, 1.0)), bits(f32({nan, nan, nan, nan, nan})));
+  EXPECT_EQ(bits(f32(in).clamp(0.0, nan)), bits(f32({nan, nan, nan, nan, nan})));
+  EXPECT_EQ(bits(f32(in).clamp(2.0, 1.0)), bits(f32({1, 1, nan, 1, 1})));
+  EXPECT_EQ(bits(f32(in).clamp(f32({nan, 0, 0, 0, 0}), f32({1, 1, 1, 1, 1}))), bits(f32({nan, 0, nan, 0, 1})));
+  EXPECT_EQ(Tensor::from(std::vector<int32_t>{-5, 0, 7}).clamp(-1, 3).to_vector<int32_t>(),
+            (std::vector<int32_t>{-1, 0, 3}));
+}
+
 TEST_F(Autograd, ProdWithZeros) {
   Tensor x = param({2, 4, 3});
   x.prod().backward();

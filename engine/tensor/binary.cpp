@@ -108,8 +108,15 @@ Tensor divmod(const char* op, const Tensor& a, const Operand& b, bool mod) {
   return derive(out, p.tensors);
 }
 
+bool is_bool_operand(const Operand& o) {
+  return is_number(o) ? std::get<Number>(o.v).kind == Number::Kind::Bool : is_bool(tensor_of(o).dtype());
+}
+
+// PyTorch refuses any bool operand of a subtraction, even where the result would be an integer.
 Tensor sub_of(const Operand& a, const Operand& b) {
-  no_bool("sub", result_type_for("sub", {&a, &b}), "; use logical_xor");
+  if (is_bool_operand(a) && is_bool_operand(b)) no_bool("sub", dtypes::bool_, "; use logical_xor");
+  if (is_bool_operand(a) || is_bool_operand(b))
+    (ErrorBuilder("sub") << "not supported with a bool operand; to invert a mask use logical_not").raise();
   return arith("sub", Op::SUB, a, b);
 }
 
@@ -118,6 +125,31 @@ Tensor div_of(const Operand& a, const Operand& b) {
   DType dt = result_type_for("div", {&a, &b});
   if (!is_float(dt)) dt = dtypes::float32;
   return elementwise("div", Op::FDIV, a, b, dt, dt);
+}
+
+// PyTorch's clamp as selects, so the gradient matches it: x gets all of it on lo <= x <= hi (bounds
+// included), a bound where it is the value. Ties keep x (its -0.0), a NaN x or bound gives NaN, and
+// lo > hi gives hi. x * 0 stands for x where x is NaN: the same value, with no gradient.
+UOp clamp_of(const UOp& x, const UOp* lo, const UOp* hi) {
+  auto lt = [](const UOp& a, const UOp& b) { return UOp::make(Op::CMPLT, dtypes::bool_, {a, b}); };
+  auto le = [](const UOp& a, const UOp& b) { return UOp::make(Op::CMPLE, dtypes::bool_, {a, b}); };
+  const UOp zero = const_node(x.dtype(), 0, *x.shape());
+  UOp inside, out = x * zero;
+  if (lo) {
+    inside = le(*lo, x);
+    out = lt(x, *lo).where(*lo, out);
+  }
+  if (hi) {
+    inside = lo ? inside.alu(Op::AND, le(x, *hi)) : le(x, *hi);
+    const UOp above = lo ? lt(*hi, x).alu(Op::OR, lt(*hi, *lo)) : lt(*hi, x);
+    out = above.where(*hi, out);
+  }
+  if (is_float(x.dtype())) {
+    out = UOp::make(Op::CMPNE, dtypes::bool_, {x, x}).where(x * zero, out);  // NaN stays NaN, even when lo > hi
+    if (lo) out = UOp::make(Op::CMPNE, dtypes::bool_, {*lo, *lo}).where(*lo, out);
+    if (hi) out = UOp::make(Op::CMPNE, dtypes::bool_, {*hi, *hi}).where(*hi, out);
+  }
+  return inside.where(x, out);
 }
 
 }  // namespace
@@ -145,12 +177,12 @@ Tensor Tensor::clamp(std::optional<Operand> lo, std::optional<Operand> hi) const
   if (lo) all.push_back(&*lo);
   if (hi) all.push_back(&*hi);
   const DType dt = result_type_for("clamp", all);
+  no_bool("clamp", dt, "");  // PyTorch has no bool kernel for clamp
   tensor_detail::Prepared p = prepare("clamp", all, dt);
-  UOp out = p.src[0];
-  size_t k = 1;
-  if (lo) out = UOp::make(Op::MAX, dt, {out, p.src[k++]});
-  if (hi) out = UOp::make(Op::MIN, dt, {out, p.src[k++]});
-  return derive(out, p.tensors);
+  const UOp& x = p.src[0];
+  const UOp* l = lo ? &p.src[1] : nullptr;
+  const UOp* h = hi ? &p.src[lo ? 2 : 1] : nullptr;
+  return derive(clamp_of(x, l, h), p.tensors);
 }
 
 Tensor Tensor::lt(const Operand& o) const { return compare("lt", Op::CMPLT, *this, o, false); }

@@ -25,6 +25,19 @@ TEST(Errors, Dtypes) {
   expect_error([] { Tensor::zeros({2}, dtypes::bool_).neg(); }, "neg", {"bool"});
   expect_error([] { Tensor::zeros({2}, dtypes::bool_) - true; }, "sub", {"bool"});
   expect_error([] { Tensor::zeros({2}, dtypes::bool_).floor_divide(true); }, "floor_divide", {"bool"});
+  // PyTorch refuses these for bool (no bool kernel; subtraction with any bool operand).
+  const Tensor b = Tensor::zeros({2}, dtypes::bool_);
+  expect_error([&] { b.abs(); }, "abs", {"bool"});
+  expect_error([&] { b.floor(); }, "floor", {"bool"});
+  expect_error([&] { b.ceil(); }, "ceil", {"bool"});
+  expect_error([&] { b.trunc(); }, "trunc", {"bool"});
+  expect_error([&] { b.round(); }, "round", {"bool"});
+  expect_error([&] { b.clamp(b, b); }, "clamp", {"bool"});
+  expect_error([&] { b.clamp(false, true); }, "clamp", {"bool"});
+  expect_error([&] { 3 - b; }, "sub", {"bool"});
+  expect_error([&] { Tensor::zeros({2}, dtypes::int32) - b; }, "sub", {"bool"});
+  expect_error([&] { Tensor::zeros({2}, dtypes::float32) - true; }, "sub", {"bool"});
+  EXPECT_EQ(b.clamp(0, 1).dtype(), dtypes::int64);  // a number bound promotes, as PyTorch
   expect_error([] { Tensor::zeros({2}, dtypes::int64).mean(); }, "mean", {"int64"});
   expect_error([] { f23().where(1, 2); }, "where", {"bool", "float32"});
   expect_error([] { f23().to(dtypes::float32.vec(4)); }, "to", {"float32x4"});
@@ -118,6 +131,9 @@ TEST(Errors, CompositeReductions) {
   expect_error([] { f23().argmax(2); }, "argmax", {"axis 2"});
   expect_error([] { Tensor::scalar(1.0).argmax(1); }, "argmax", {"axis 1"});
   expect_error([] { Tensor::zeros({2}, dtypes::bool_).argmax(); }, "argmax", {"bool"});
+  expect_error([] { Tensor::zeros({2, 3}, dtypes::bool_).argmin(0); }, "argmin", {"bool", "[2, 3]"});
+  // torch 1.13 skips its (missing) bool kernel over an axis of size 1: zeros.
+  EXPECT_EQ(Tensor::ones({1, 3}, dtypes::bool_).argmin(0).shape(), (Shape{3}));
   expect_error([] { f23().any(-3); }, "any", {"axis -3"});
   expect_error([] { f23().all({1, 1}); }, "all", {"more than once"});
   expect_error([] { f23().logsumexp(5); }, "logsumexp", {"axis 5"});

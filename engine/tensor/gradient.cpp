@@ -1,8 +1,8 @@
 // Gradient rules, one per primitive op of the tensor graph, and the reverse sweep that applies them.
 // Ties follow PyTorch where its op maps to one primitive: maximum/minimum split the gradient evenly
 // between equal operands, and max/min reductions (torch.amax/amin, and torch.max() over every
-// axis) split it evenly between the equal extremes. Composites inherit this: relu(x) = max(x, 0)
-// and clamp at a bound give half the gradient at the tie (PyTorch gives 0 and 1 there).
+// axis) split it evenly between the equal extremes. relu and clamp are built from WHERE instead, so
+// their ties follow PyTorch (relu'(0) = 0; clamp passes the whole gradient at a bound).
 #include "engine/tensor/gradient.h"
 
 #include <unordered_map>
@@ -10,13 +10,10 @@
 
 #include "engine/support/check.h"
 #include "engine/support/error.h"
-#include "engine/tensor/graph.h"
+#include "engine/tensor/float_math.h"
 
 namespace anvil::tensor_detail {
 namespace {
-
-constexpr double kLn2 = 0.69314718055994530942;
-constexpr double kHalfPi = 1.57079632679489661923;
 
 const Shape& shape_of(const UOp& u) { return *u.shape(); }
 UOp c(const UOp& like, double v) { return const_node(like.dtype(), v, shape_of(like)); }
@@ -121,7 +118,7 @@ std::vector<UOp> gradient_rule(const UOp& n, const UOp& g) {
     case Op::SQRT: return {div(g, n * c(n, 2))};
     case Op::EXP2: return {g * n * c(n, kLn2)};
     case Op::LOG2: return {div(g, src_i(0) * c(n, kLn2))};
-    case Op::SIN: return {g * (c(n, kHalfPi) - src_i(0)).alu(Op::SIN)};  // cos x = sin(pi/2 - x), as cos()
+    case Op::SIN: return {g * cos_of(src_i(0))};  // the same accurate cos as cos()
     case Op::TRUNC:
     case Op::BITCAST: return {UOp()};  // piecewise constant; a reinterpretation has no derivative
     case Op::MAX:

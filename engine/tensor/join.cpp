@@ -76,8 +76,11 @@ Tensor Tensor::matmul(const Tensor& o) const {
         .raise();
   if (is_bool(dtype())) (ErrorBuilder("matmul") << "not supported for bool tensors").raise();
   const bool vec_a = ndim() == 1, vec_b = o.ndim() == 1;
-  const Tensor a = vec_a ? unsqueeze(0) : *this;
-  const Tensor b = vec_b ? o.unsqueeze(-1) : o;
+  // float16/bfloat16 multiply and accumulate in float32 and round once, as PyTorch's kernels.
+  const bool half = dtype().scalar == Scalar::Float16 || dtype().scalar == Scalar::BFloat16;
+  Tensor a = vec_a ? unsqueeze(0) : *this;
+  Tensor b = vec_b ? o.unsqueeze(-1) : o;
+  if (half) a = a.to(dtypes::float32), b = b.to(dtypes::float32);
   const Shape &sa = a.shape(), &sb = b.shape();
   const int64_t n = sa[sa.size() - 2], k = sa.back(), m = sb.back();
   if (sb[sb.size() - 2] != k)

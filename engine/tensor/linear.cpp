@@ -13,7 +13,10 @@ Tensor Tensor::dot(const Tensor& o) const {
     (ErrorBuilder("dot") << "operands must have one dtype, got " << name(dtype()) << " and " << name(o.dtype()))
         .raise();
   if (is_bool(dtype())) (ErrorBuilder("dot") << "not supported for bool tensors").raise();
-  return (*this * o).sum().to(dtype());  // integer products sum in int64, then wrap back as PyTorch's
+  // Integer products sum in int64, then wrap back; float16/bfloat16 multiply and sum in float32 (PyTorch).
+  const bool half = dtype().scalar == Scalar::Float16 || dtype().scalar == Scalar::BFloat16;
+  if (half) return (to(dtypes::float32) * o.to(dtypes::float32)).sum().to(dtype());
+  return (*this * o).sum().to(dtype());
 }
 
 Tensor Tensor::linear(const Tensor& weight, const std::optional<Tensor>& bias) const {

@@ -18,7 +18,6 @@ using tensor_detail::float_apply;
 using tensor_detail::is_number;
 using tensor_detail::tensor_of;
 
-constexpr double kHalfPi = 1.57079632679489661923;
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 UOp floor_of(const UOp& x) {
@@ -125,12 +124,10 @@ Tensor pow_of(const Operand& base, const Operand& exponent) {
 
 }  // namespace
 
-Tensor Tensor::tan() const {
-  return float_apply(
-      *this, [](const UOp& x) { return tensor_detail::fdiv(x.alu(Op::SIN), (c_like(x, kHalfPi) - x).alu(Op::SIN)); });
-}
+Tensor Tensor::tan() const { return float_apply(*this, tensor_detail::tan_of); }
 
 Tensor Tensor::round() const {
+  if (is_bool(dtype())) (ErrorBuilder("round") << "not supported for bool tensors").raise();
   if (!is_float(dtype())) return *this;
   return float_apply(*this, [](const UOp& x) {
     const UOp f = floor_of(x), d = x - f, half = c_like(x, 0.5);

@@ -50,7 +50,16 @@ Tensor var_of(const char* op, const Tensor& t, const std::vector<int64_t>& axes,
 }
 
 Tensor arg_of(const char* op, const Tensor& t, std::optional<int64_t> axis, bool keepdim, bool is_max) {
-  if (is_bool(t.dtype())) (ErrorBuilder(op) << "not supported for bool tensors (PyTorch has no bool kernel)").raise();
+  if (is_bool(t.dtype())) {
+    // PyTorch 1.13 has no bool kernel but skips it for an axis of size 1 (or an empty result).
+    const bool trivial =
+        axis && (t.ndim() == 0 || t.numel() == 0 || t.shape()[tensor_detail::normalize_axis(op, *axis, t.ndim())] == 1);
+    if (!trivial)
+      (ErrorBuilder(op) << "not supported for bool tensors of shape " << shape_str(t.shape())
+                        << " (PyTorch has no bool kernel; only an axis of size 1 works)")
+          .raise();
+    return arg_of(op, t.to(dtypes::uint8), axis, keepdim, is_max);
+  }
   if (!axis) {
     Tensor flat = arg_of(op, t.reshape({t.numel()}), 0, false, is_max);
     return keepdim ? flat.reshape(Shape(t.ndim(), 1)) : flat;

@@ -250,7 +250,8 @@ class Tensor {
   Tensor std(std::vector<int64_t> axes = {}, double correction = 1, bool keepdim = false) const;
   Tensor std(int64_t axis, double correction = 1, bool keepdim = false) const;
   // int64 index of the first maximum (minimum); NaN counts as both, as PyTorch. No axis: over the
-  // flattened tensor (keepdim keeps every axis as 1). Raises on no elements.
+  // flattened tensor (keepdim keeps every axis as 1). Raises on no elements, and on bool except over
+  // an axis of size 1 (torch 1.13 has no bool kernel).
   Tensor argmax(std::optional<int64_t> axis = std::nullopt, bool keepdim = false) const;
   Tensor argmin(std::optional<int64_t> axis = std::nullopt, bool keepdim = false) const;
   Tensor any(std::vector<int64_t> axes = {}, bool keepdim = false) const;  // bool; NaN is true
@@ -308,7 +309,7 @@ class Tensor {
   // own (a fresh BUFFER uid; a tensor that is not host data is realized first), so equal leaves never
   // merge. Gradients sum over broadcasts and survive realizing or printing intermediate values.
   // At ties, maximum/minimum and max/min reductions split the gradient evenly (torch.maximum,
-  // torch.amax); so relu(0) and clamp at a bound get half (PyTorch: 0 and 1).
+  // torch.amax). relu and clamp are selects, as PyTorch: relu'(0) = 0, clamp passes all of it on [min, max].
   // Error("requires_grad_") for a non-float tensor, or for turning it off on a non-leaf.
   Tensor& requires_grad_(bool requires_grad = true);
   bool requires_grad() const;

@@ -2,7 +2,7 @@
 #include <cmath>
 #include <functional>
 
-#include "engine/tensor/graph.h"
+#include "engine/tensor/float_math.h"
 
 namespace anvil {
 namespace {
@@ -13,7 +13,6 @@ using tensor_detail::derive;
 
 constexpr double kLog2E = 1.4426950408889634074;
 constexpr double kLn2 = 0.69314718055994530942;
-constexpr double kHalfPi = 1.57079632679489661923;
 
 UOp c(const UOp& like, double v) { return const_node(like.dtype(), v, *like.shape()); }
 UOp exp2_of(const UOp& x) { return x.alu(Op::EXP2); }
@@ -41,7 +40,8 @@ Tensor Tensor::neg() const {
 }
 
 Tensor Tensor::abs() const {
-  if (is_bool(dtype()) || is_unsigned(dtype())) return *this;
+  no_bool("abs", *this, "");  // PyTorch has no bool kernel for abs, floor, ceil, trunc or round
+  if (is_unsigned(dtype())) return *this;
   return derive(uop().max(-uop()), {this});  // IEEE maximum: abs(-0.0) = +0.0, NaN stays NaN
 }
 
@@ -74,20 +74,20 @@ Tensor Tensor::reciprocal() const {
 Tensor Tensor::sin() const {
   return float_op(*this, [](const UOp& x) { return x.alu(Op::SIN); });
 }
-Tensor Tensor::cos() const {
-  return float_op(*this, [](const UOp& x) { return (c(x, kHalfPi) - x).alu(Op::SIN); });
-}
+Tensor Tensor::cos() const { return float_op(*this, tensor_detail::cos_of); }
 Tensor Tensor::sigmoid() const { return float_op(*this, sigmoid_of); }
 Tensor Tensor::tanh() const {
   return float_op(*this, [](const UOp& x) { return c(x, 2) * sigmoid_of(c(x, 2) * x) - c(x, 1); });
 }
 
 Tensor Tensor::trunc() const {
+  no_bool("trunc", *this, "");
   if (!is_float(dtype())) return *this;
   return derive(uop().alu(Op::TRUNC), {this});
 }
 
 Tensor Tensor::floor() const {
+  no_bool("floor", *this, "");
   if (!is_float(dtype())) return *this;
   const UOp& x = uop();
   const UOp t = x.alu(Op::TRUNC);
@@ -95,6 +95,7 @@ Tensor Tensor::floor() const {
 }
 
 Tensor Tensor::ceil() const {
+  no_bool("ceil", *this, "");
   if (!is_float(dtype())) return *this;
   const UOp& x = uop();
   const UOp t = x.alu(Op::TRUNC);
@@ -103,7 +104,11 @@ Tensor Tensor::ceil() const {
 
 Tensor Tensor::relu() const {
   no_bool("relu", *this, "");
-  return derive(uop().max(c(uop(), 0)), {this});
+  // Selects, not max(x, 0), so relu'(0) = 0 as PyTorch; x * 0 keeps -0.0 as it is, with no gradient.
+  const UOp& x = uop();
+  const UOp zero = c(x, 0);
+  const UOp le = UOp::make(Op::CMPLE, dtypes::bool_, {x, zero}), lt = UOp::make(Op::CMPLT, dtypes::bool_, {x, zero});
+  return derive(le.where(lt.where(zero, x * zero), x), {this});
 }
 
 Tensor Tensor::logical_not() const { return derive(cast_to(uop(), dtypes::bool_).alu(Op::NOT), {this}); }

@@ -29,6 +29,15 @@ struct Tolerance {
   double rtol = 1e-3;
 };
 
+// Random draws, which no reference reproduces bit for bit (torch's generator is not anvil's): the
+// oracle compares shape, dtype and errors with torch and checks that every value is finite, in
+// [lo, hi] and (when integral) a whole number; the table's tests check that a seed repeats them.
+struct RandomValues {
+  double lo = 0;
+  double hi = 0;
+  bool integral = false;
+};
+
 struct OpRow {
   std::string name;  // unique key, e.g. "sum_axis1_keepdim"
   std::string op;    // the Tensor API op it calls, e.g. "sum" (the op an anvil::Error names)
@@ -40,6 +49,7 @@ struct OpRow {
   bool differentiable = false;                     // float inputs (those without a fixed dtype) have gradients
   std::optional<Tolerance> tol;                    // overrides the default float tolerance
   std::vector<std::vector<Shape>> shapes;          // sample input shapes, one entry per sample
+  std::optional<RandomValues> random;              // set: the values are random draws (see above)
 };
 
 // Dtype sets rows take.

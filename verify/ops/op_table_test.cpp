@@ -6,7 +6,9 @@
 
 #include <set>
 
+#include "engine/runtime/realize.h"
 #include "engine/support/error.h"
+#include "verify/ref/ref.h"
 
 namespace anvil::ops {
 namespace {
@@ -47,6 +49,28 @@ TEST(OpTable, EveryRowBuildsOrRaisesItsOwnError) {
       }
     }
   }
+}
+
+// Random rows have no reference for their values (see RandomValues): one seed must repeat them
+// exactly, and the next call must draw other values.
+TEST(OpTable, RandomRowsRepeatFromASeed) {
+  install_interp_realizer();  // rand_like moves its result to the input's device
+  size_t rows = 0;
+  for (const OpRow& r : op_table()) {
+    if (!r.random) continue;
+    ++rows;
+    const std::vector<Tensor> in = {Tensor::zeros({3, 4}, dtypes::float32)};
+    auto draw = [&] {
+      const Buffer b = ref::evaluate(r.fn(in).uop()).to_buffer();
+      return std::vector<uint8_t>(b.bytes.begin(), b.bytes.end());
+    };
+    Tensor::manual_seed(1234);
+    const std::vector<uint8_t> first = draw(), second = draw();
+    Tensor::manual_seed(1234);
+    EXPECT_EQ(draw(), first) << r.name << ": the same seed drew other values";
+    EXPECT_NE(second, first) << r.name << ": two calls drew the same values";
+  }
+  EXPECT_GE(rows, 7u);
 }
 
 TEST(OpTable, HalfTypesWidenTheTolerance) {

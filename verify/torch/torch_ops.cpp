@@ -1,6 +1,10 @@
 // The torch twins of the op table's rows (verify/ops/op_table.cpp), keyed by row name. C++17.
 #include "verify/torch/torch_ops.h"
 
+#include <ATen/TensorIndexing.h>
+
+#include <algorithm>
+
 namespace anvil::torch_oracle {
 namespace {
 
@@ -14,6 +18,63 @@ at::Tensor pad_first_axes(const at::Tensor& x, const std::vector<std::pair<int64
     flat.push_back(it->second);
   }
   return at::constant_pad_nd(x, flat, value);
+}
+
+// anvil's non-constant pad modes pad every dimension, first to last; ATen's pad one trailing
+// dimension of a batched [N, C, W] tensor, so each dimension is moved last and padded alone.
+at::Tensor pad_each_dim(at::Tensor x, const std::vector<std::pair<int64_t, int64_t>>& pads, const char* mode) {
+  TORCH_CHECK(static_cast<int64_t>(pads.size()) == x.dim(), "pad: ", pads.size(), " pairs for ", x.dim(), " dims");
+  for (int64_t d = 0; d < x.dim(); ++d) {
+    const auto [b, a] = pads[static_cast<size_t>(d)];
+    if (b == 0 && a == 0) continue;
+    at::Tensor moved = x.movedim(d, -1);
+    std::vector<int64_t> sizes(moved.sizes().begin(), moved.sizes().end());
+    at::Tensor padded = at::pad(moved.reshape({-1, 1, sizes.back()}), {b, a}, mode);
+    sizes.back() = padded.size(-1);
+    x = padded.reshape(sizes).movedim(-1, d);
+  }
+  return x;
+}
+
+at::Tensor cat_reversed(std::vector<at::Tensor> pieces, int64_t axis) {
+  std::reverse(pieces.begin(), pieces.end());
+  return at::cat(pieces, axis);
+}
+
+// The ops that landed last (verify/ops/op_table_views.cpp).
+void add_views_and_creation(std::map<std::string, TorchFn>& m) {
+  using namespace at::indexing;  // NOLINT(google-build-using-namespace): Slice, None, Ellipsis read as Python
+  m["silu"] = [](const Ts& x) { return at::silu(x[0]); };
+  m["softplus"] = [](const Ts& x) { return at::softplus(x[0]); };
+  m["hardswish"] = [](const Ts& x) { return at::hardswish(x[0]); };
+  m["mish"] = [](const Ts& x) { return at::mish(x[0]); };
+  m["lerp"] = [](const Ts& x) { return at::lerp(x[0], x[1], x[2]); };
+  m["lerp_specials"] = m["lerp"];
+  m["lerp_0p3"] = [](const Ts& x) { return at::lerp(x[0], x[1], 0.3); };
+  m["lerp_0p75"] = [](const Ts& x) { return at::lerp(x[0], x[1], 0.75); };
+  m["bitcast_int32"] = [](const Ts& x) { return x[0].view(at::kInt); };
+  m["bitcast_float64"] = [](const Ts& x) { return x[0].view(at::kDouble); };
+  m["bitcast_float16"] = [](const Ts& x) { return x[0].view(at::kHalf); };
+  m["pad_reflect"] = [](const Ts& x) { return pad_each_dim(x[0], {{2, 1}, {1, 0}}, "reflect"); };
+  m["pad_replicate"] = [](const Ts& x) { return pad_each_dim(x[0], {{2, 1}, {0, 3}}, "replicate"); };
+  m["pad_circular"] = [](const Ts& x) { return pad_each_dim(x[0], {{1, 1}, {3, 2}}, "circular"); };
+  m["split_2_1_reversed"] = [](const Ts& x) { return cat_reversed(x[0].split(2, 1), 1); };
+  m["split_sizes_1_2_last"] = [](const Ts& x) { return x[0].split_with_sizes({1, 2}, 0).back(); };
+  m["chunk_3_0_reversed"] = [](const Ts& x) { return cat_reversed(x[0].chunk(3, 0), 0); };
+  m["chunk_3_m1_last"] = [](const Ts& x) { return x[0].chunk(3, -1).back(); };
+  m["index_int_step"] = [](const Ts& x) { return x[0].index({-1, Slice(1, None, 2)}); };
+  m["index_newaxis_ellipsis"] = [](const Ts& x) { return x[0].index({None, Ellipsis, Slice(None, None, 3), -2}); };
+  m["index_neg_slice"] = [](const Ts& x) { return x[0].index({Slice(-3, -1), Ellipsis, None}); };
+  m["linspace_m3_5"] = [](const Ts& x) { return at::linspace(-3, 5, x[0].numel(), x[0].options()); };
+  m["linspace_f64_0_1_5"] = [](const Ts&) { return at::linspace(0, 1, 5, at::kDouble); };
+  // Random rows: only shape, dtype and errors are compared (the values are anvil's own draws).
+  m["rand"] = [](const Ts& x) { return at::rand(x[0].sizes(), x[0].options()); };
+  m["randn"] = [](const Ts& x) { return at::randn(x[0].sizes(), x[0].options()); };
+  m["randint_m3_5"] = [](const Ts& x) { return at::randint(-3, 5, x[0].sizes(), x[0].options()); };
+  m["uniform_m2_3"] = [](const Ts& x) { return at::empty(x[0].sizes(), x[0].options()).uniform_(-2, 3); };
+  m["normal_1_2"] = [](const Ts& x) { return at::empty(x[0].sizes(), x[0].options()).normal_(1, 2); };
+  m["rand_like"] = [](const Ts& x) { return at::rand_like(x[0]); };
+  m["randn_like"] = [](const Ts& x) { return at::randn_like(x[0]); };
 }
 
 std::map<std::string, TorchFn> build() {
@@ -151,6 +212,7 @@ std::map<std::string, TorchFn> build() {
   m["repeat_2_1"] = [](const Ts& x) { return x[0].repeat({2, 1}); };
   m["dot"] = [](const Ts& x) { return at::dot(x[0], x[1]); };
   m["linear"] = [](const Ts& x) { return at::linear(x[0], x[1], x[2]); };
+  add_views_and_creation(m);
   return m;
 }
 

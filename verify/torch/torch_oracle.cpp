@@ -191,6 +191,9 @@ GradResult gradients(const std::string& name, const std::vector<PlainTensor>& in
   } catch (const c10::Error& e) {
     r.mode = base_mode(inputs);
     r.error = first_line(e.what_without_backtrace());
+  } catch (const std::exception& e) {  // as evaluate(): some ATen checks throw plain exceptions
+    r.mode = base_mode(inputs);
+    r.error = first_line(e.what());
   }
   return r;
 }

@@ -1,0 +1,88 @@
+// Bounds proofs of kernels: hand-built wrong kernels are caught with a counterexample, and the
+// kernels the scheduler makes for padded, flipped and reshaped views are proved.
+#include "verify/oob/prove_kernel.h"
+
+#include <gtest/gtest.h>
+
+#include "engine/runtime/realize.h"
+#include "engine/schedule/schedule.h"
+#include "engine/tensor/tensor.h"
+
+namespace anvil::verify {
+namespace {
+
+UOp iconst(int64_t v) { return UOp::constant(dtypes::index, v); }
+UOp range(int64_t axis, int64_t end) { return UOp::make(Op::RANGE, dtypes::index, {iconst(end)}, axis); }
+UOp global(int64_t slot, int64_t size) {
+  return UOp::make(Op::DEFINE_GLOBAL, dtypes::float32.ptr(AddrSpace::Global, size), {}, slot);
+}
+
+// SINK(STORE(out[r0], LOAD(in[idx] if gate))) with out of `n` elements and in of `in_size`.
+UOp copy_kernel(int64_t n, int64_t in_size, const UOp& idx, const UOp& gate = UOp()) {
+  const UOp r = range(0, n), in = global(1, in_size), out = global(0, n);
+  std::vector<UOp> at{in, idx};
+  std::vector<UOp> load_src;
+  if (gate) at.push_back(gate);
+  load_src.push_back(UOp::make(Op::INDEX, in.dtype(), at));
+  if (gate) load_src.push_back(UOp::constant(dtypes::float32, 0));
+  const UOp load = UOp::make(Op::LOAD, dtypes::float32, load_src);
+  const UOp store = UOp::make(Op::STORE, dtypes::void_, {UOp::make(Op::INDEX, out.dtype(), {out, r}), load});
+  return UOp::make(Op::SINK, dtypes::void_, {store});
+}
+
+TEST(ProveKernel, OnePastTheEndIsRefutedWithItsCounterexample) {
+  const UOp r = range(0, 5);
+  const std::vector<std::string> f = prove_kernel_bounds(copy_kernel(5, 4, r));
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("buffer slot 1 (4 elements)"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("r0 = 4"), std::string::npos) << f[0];
+}
+
+TEST(ProveKernel, UngatedPadLoadIsRefutedAndTheGatedOneProved) {
+  const UOp r = range(0, 6);
+  const UOp idx = r - 1;  // PAD (1, 1) of a 4-element buffer
+  const std::vector<std::string> ungated = prove_kernel_bounds(copy_kernel(6, 4, idx));
+  ASSERT_EQ(ungated.size(), 1u);
+  EXPECT_NE(ungated[0].find("counterexample"), std::string::npos) << ungated[0];
+  const UOp gate = iconst(1).le(r).alu(Op::AND, r.lt(5));
+  const uint64_t z3_before = oob_stats().by_z3;
+  EXPECT_TRUE(prove_kernel_bounds(copy_kernel(6, 4, idx, gate)).empty());
+  EXPECT_GT(oob_stats().by_z3, z3_before);  // intervals alone cannot use a gate
+}
+
+TEST(ProveKernel, IndexOverflowIsRefutedThoughTheFinalRangeLooksFine) {
+  const UOp r = range(0, 4);
+  const UOp idx = (r * (int64_t{1} << 62)).floormod(4);  // r * 2^62 leaves int64 at r = 2
+  const std::vector<std::string> f = prove_kernel_bounds(copy_kernel(4, 4, idx));
+  ASSERT_EQ(f.size(), 1u) << "an overflowing index must not pass";
+  EXPECT_NE(f[0].find("counterexample"), std::string::npos) << f[0];
+}
+
+TEST(ProveKernel, InBoundsKernelIsProvedByIntervalsAndCached) {
+  const UOp k = copy_kernel(7, 7, range(0, 7));
+  const OobStats before = oob_stats();
+  EXPECT_TRUE(prove_kernel_bounds(k).empty());
+  EXPECT_TRUE(prove_kernel_bounds(k).empty());
+  const OobStats after = oob_stats();
+  EXPECT_EQ(after.by_z3, before.by_z3);
+  EXPECT_GE(after.kernels_cached, before.kernels_cached + 1);
+}
+
+TEST(ProveKernel, SchedulerKernelsOfViewsAreProved) {
+  install_interp_realizer();
+  const Tensor a = Tensor::arange(24).reshape({2, 3, 4});
+  const Tensor views[] = {
+      a.pad({{1, 2}, {0, 1}, {3, 0}}),
+      a.flip({0, 2}).permute({2, 0, 1}).pad({{0, 1}, {2, 2}, {1, 1}}),
+      a.shrink({{0, 2}, {1, 3}, {1, 4}}).reshape({2, 6}).pad({{1, 1}, {0, 3}}).sum(1),
+      a.reshape({6, 4}).expand({2, 6, 4}).pad({{0, 0}, {1, 0}, {0, 2}}).flip({1}),
+  };
+  for (const Tensor& v : views)
+    for (const Kernel& k : schedule({v.uop()})) {
+      const std::vector<std::string> f = prove_kernel_bounds(k.ast);
+      EXPECT_TRUE(f.empty()) << f.front();
+    }
+}
+
+}  // namespace
+}  // namespace anvil::verify
