@@ -9,6 +9,7 @@ namespace anvil::cli {
 
 using Args = std::vector<std::string>;
 
+int cmd_check(const Args& args);
 int cmd_verify(const Args& args);
 int cmd_verify_dispatch(const Args& args);  // `verify rules ...` to cmd_verify_rules, else cmd_verify
 int cmd_verify_rules(const Args& args);

@@ -8,10 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "cli/commands.h"
 #include "cli/paths.h"
 #include "cli/proc.h"
+#include "cli/replay.h"
 #include "engine/support/error.h"
 #include "engine/support/hash.h"
 #include "fuzz/lib/finding.h"
@@ -92,13 +94,24 @@ FuzzSummary run_fuzzer(const std::string& target, double seconds, long runs, lon
   s.new_units = stat_value(r.output, "stat::new_units_added");
   if (r.exit_code != 0) {
     std::fprintf(stderr, "%s", r.output.substr(r.output.size() > 6000 ? r.output.size() - 6000 : 0).c_str());
-    // Reproduce every artifact in a fresh process before anything is filed.
+    // Reproduce every artifact in a fresh process before anything is filed (a flaky finding is
+    // reported, never filed). A crash has no in-process reduction: the artifact itself is filed.
     for (const auto& e : fs::directory_iterator(work / "artifacts")) {
-      ProcResult again = run_process({binary_dir() + "/fuzz/replay_" + target, e.path().string()});
+      const CaseResult again = replay_case(target, e.path().string(), 60);
       std::string reduced = reduced_case(r.output);
-      std::printf("finding %s: %s in a fresh process\n", e.path().c_str(),
-                  again.exit_code != 0 ? "reproduced" : "NOT reproduced");
-      if (again.exit_code != 0 && !reduced.empty()) s.filed.push_back(reduced);
+      const bool reproduced =
+          again.kind == CaseResult::Fail || again.kind == CaseResult::Crash || again.kind == CaseResult::Timeout;
+      std::printf("finding %s: %s in a fresh process (%s)\n", e.path().c_str(),
+                  reproduced ? "reproduced" : "NOT reproduced", kind_name(again.kind));
+      if (!reproduced) continue;
+      if (reduced.empty()) {
+        std::ifstream in(e.path(), std::ios::binary);
+        std::stringstream raw;
+        raw << in.rdbuf();
+        reduced = "# signature: " + again.signature + "\n" + raw.str();
+        if (!reduced.empty() && reduced.back() != '\n') reduced += "\n";
+      }
+      s.filed.push_back(reduced);
     }
   }
   return s;

@@ -16,6 +16,9 @@ struct Command {
 };
 
 constexpr Command kCommands[] = {
+    {"check", anvil::cli::cmd_check,
+     "the main job: replay regress/ and corpora, prove the rules, run the properties, fuzz every target "
+     "[--time S per target --seed N --report FILE]"},
     {"verify", anvil::cli::cmd_verify_dispatch,
      "property suites and a symbolic fuzz run [--time S --cases N --seed N]; `verify rules [--json]`: Z3 rule proofs"},
     {"fuzz", anvil::cli::cmd_fuzz, "TARGET --time S | --runs N [--seed N --jobs N --file]: a libFuzzer campaign"},

@@ -1,5 +1,7 @@
 #include "cli/proc.h"
 
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,13 +16,14 @@
 namespace anvil::cli {
 
 ProcResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                       const std::string& log_path, const std::vector<std::string>& echo_markers) {
+                       const std::string& log_path, const std::vector<std::string>& echo_markers, double timeout_s) {
   int fds[2];
   if (pipe(fds) != 0) (ErrorBuilder("run") << "pipe: " << std::strerror(errno)).raise();
   const auto start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid < 0) (ErrorBuilder("run") << "fork: " << std::strerror(errno)).raise();
   if (pid == 0) {
+    if (timeout_s > 0) setpgid(0, 0);  // so the kill at the limit reaches the child's children too
     dup2(fds[1], STDOUT_FILENO);
     dup2(fds[1], STDERR_FILENO);
     close(fds[0]);
@@ -39,7 +42,19 @@ ProcResult run_process(const std::vector<std::string>& argv, const std::vector<s
   if (!log_path.empty()) log.open(log_path);
   std::string line;
   char buf[4096];
-  for (ssize_t n; (n = read(fds[0], buf, sizeof buf)) > 0;) {
+  if (timeout_s > 0) setpgid(pid, pid);  // either side may run first
+  for (;;) {
+    if (timeout_s > 0) {
+      const double left = timeout_s - std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      pollfd p{fds[0], POLLIN, 0};
+      if (left <= 0 || poll(&p, 1, static_cast<int>(left * 1000) + 1) == 0) {
+        kill(-pid, SIGKILL);
+        result.timed_out = true;
+        break;
+      }
+    }
+    const ssize_t n = read(fds[0], buf, sizeof buf);
+    if (n <= 0) break;
     result.output.append(buf, static_cast<size_t>(n));
     if (log.is_open()) log.write(buf, n);
     for (ssize_t i = 0; i < n; ++i) {

@@ -1,6 +1,8 @@
-// anvil regress [--collect] [--dir DIR]: replays every case under regress/cases/<target>/ through
-// its target. The catalog (regress/catalog.txt) lists expected failures; an unexpected pass fails
-// the run until the catalog is updated, which --collect does.
+// anvil regress [--collect] [--dir DIR] [--timeout S] [--replayer CMD]: replays every case under
+// regress/cases/<target>/ through its target, each in a fresh process (replay.h) with a time limit,
+// so a crashing or hanging case is reported as CRASH or TIMEOUT while the others still run. The
+// catalog (regress/catalog.txt) lists expected failures; an unexpected pass fails the run until the
+// catalog is updated, which --collect does.
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
@@ -10,6 +12,7 @@
 
 #include "cli/commands.h"
 #include "cli/paths.h"
+#include "cli/replay.h"
 #include "engine/support/error.h"
 #include "fuzz/lib/finding.h"
 
@@ -49,18 +52,13 @@ void write_catalog(const fs::path& path, const Catalog& catalog) {
   for (const auto& [case_path, e] : catalog) out << case_path << " " << e.backend << " " << e.reason << "\n";
 }
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
-
 }  // namespace
 
 int cmd_regress(const Args& args) {
   const fs::path dir = flag_value(args, "--dir").value_or(source_dir() + "/regress");
   const bool collect = has_flag(args, "--collect");
+  const double timeout_s = std::stod(flag_value(args, "--timeout").value_or("120"));
+  const std::string replayer = flag_value(args, "--replayer").value_or("");
   const fs::path catalog_path = dir / "catalog.txt";
   Catalog catalog = read_catalog(catalog_path), collected;
   std::vector<fs::path> cases;
@@ -80,16 +78,19 @@ int cmd_regress(const Args& args) {
       status = "ERROR";
       detail = "no fuzz target named '" + target_name + "'";
     } else {
-      fuzz::Outcome out = target->run(read_file(p));
+      const CaseResult out = replay_case(target_name, p.string(), timeout_s, replayer);
       const bool expected_fail = catalog.count(rel) != 0;
-      if (out.kind == fuzz::Outcome::Rejected) {
+      if (out.kind == CaseResult::Rejected || out.kind == CaseResult::NoRunner) {
         status = "ERROR";
-        detail = "the target rejects this case (stale text?)";
-      } else if (out.kind == fuzz::Outcome::Found) {
-        status = expected_fail ? "XFAIL" : "FAIL";
-        detail = out.finding.signature.str();
-        collected[rel] = expected_fail ? catalog[rel] : CatalogEntry{"-", out.finding.signature.str()};
-        if (!expected_fail) std::printf("%s\n", out.finding.message.c_str());
+        detail = out.kind == CaseResult::Rejected ? "the target rejects this case (stale text?)" : out.output;
+      } else if (out.kind != CaseResult::Pass) {
+        // A crash or timeout is a failure like a finding; the catalog may expect it.
+        const bool failed = out.kind == CaseResult::Fail;
+        status = expected_fail ? "XFAIL" : failed ? "FAIL" : out.kind == CaseResult::Crash ? "CRASH" : "TIMEOUT";
+        detail = out.signature + (failed ? "" : " (exit " + std::to_string(out.exit_code) + ")");
+        collected[rel] = expected_fail ? catalog[rel] : CatalogEntry{"-", out.signature};
+        if (!expected_fail)
+          std::printf("%s\n", out.output.substr(out.output.size() > 4000 ? out.output.size() - 4000 : 0).c_str());
       } else {
         status = expected_fail ? "XPASS" : "PASS";
       }
@@ -97,15 +98,16 @@ int cmd_regress(const Args& args) {
     ++counts[status];
     const bool ok = status == "PASS" || status == "XFAIL";
     if (!ok) ++bad;
-    std::printf("%-6s %s%s%s\n", status.c_str(), rel.c_str(), detail.empty() ? "" : "  ", detail.c_str());
+    std::printf("%-7s %s%s%s\n", status.c_str(), rel.c_str(), detail.empty() ? "" : "  ", detail.c_str());
   }
   for (const auto& [case_path, e] : catalog)
     if (!fs::exists(dir / "cases" / case_path)) {
       std::printf("ERROR  %s  listed in the catalog but missing (cases are never deleted)\n", case_path.c_str());
       ++bad;
     }
-  std::printf("regress: %zu cases: %d passed, %d xfail, %d failed, %d xpass, %d errors\n", cases.size(), counts["PASS"],
-              counts["XFAIL"], counts["FAIL"], counts["XPASS"], counts["ERROR"]);
+  std::printf("regress: %zu cases: %d passed, %d xfail, %d failed, %d crashed, %d timed out, %d xpass, %d errors\n",
+              cases.size(), counts["PASS"], counts["XFAIL"], counts["FAIL"], counts["CRASH"], counts["TIMEOUT"],
+              counts["XPASS"], counts["ERROR"]);
   if (collect) {
     write_catalog(catalog_path, collected);
     std::printf("regress: catalog rewritten with %zu expected failures\n", collected.size());

@@ -1,7 +1,10 @@
 #include "engine/ir/buffer.h"
 
 #include <algorithm>
+#include <atomic>
+#include <new>
 
+#include "engine/support/env.h"
 #include "engine/support/error.h"
 
 namespace anvil {
@@ -19,9 +22,35 @@ void check_element(const Buffer& b, size_t i) {
 Buffer::Buffer(DType dtype_, size_t count_) : dtype(dtype_), count(count_) {
   if (dtype.is_ptr || dtype.count != 1 || dtype.scalar == Scalar::Void)
     (ErrorBuilder("buffer") << "a buffer holds scalars, not " << name(dtype)).raise();
-  bytes.assign(count * static_cast<size_t>(itemsize(dtype.scalar)), 0);
-  poison.assign(count, 0);
+  size_t size = 0;
+  const size_t limit = max_buffer_bytes();
+  if (__builtin_mul_overflow(count, static_cast<size_t>(itemsize(dtype.scalar)), &size) || size > limit)
+    (ErrorBuilder("buffer") << count << " elements of " << name(dtype) << " exceed the host buffer limit of " << limit
+                            << " bytes (ANVIL_MAX_BUFFER_BYTES)")
+        .raise();
+  try {
+    bytes.assign(size, 0);
+    poison.assign(count, 0);
+  } catch (const std::bad_alloc&) {
+    (ErrorBuilder("buffer") << "out of memory allocating " << count << " elements of " << name(dtype)).raise();
+  }
 }
+
+namespace {
+std::atomic<size_t> g_max_buffer_bytes{0};  // 0: not read from the environment yet
+}  // namespace
+
+size_t max_buffer_bytes() {
+  size_t v = g_max_buffer_bytes.load(std::memory_order_relaxed);
+  if (v == 0) {
+    const int64_t env = env_int("ANVIL_MAX_BUFFER_BYTES", int64_t{1} << 40);
+    v = env > 0 ? static_cast<size_t>(env) : size_t{1} << 40;
+    g_max_buffer_bytes.store(v, std::memory_order_relaxed);
+  }
+  return v;
+}
+
+void set_max_buffer_bytes(size_t bytes) { g_max_buffer_bytes.store(bytes == 0 ? 1 : bytes, std::memory_order_relaxed); }
 
 Value Buffer::get(size_t i) const {
   check_element(*this, i);

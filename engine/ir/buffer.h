@@ -13,6 +13,11 @@
 
 namespace anvil {
 
+// The largest host buffer, in bytes: a bigger one raises Error("buffer") instead of exhausting memory.
+// Default 1 TiB (the sanitizers' allocation ceiling), or ANVIL_MAX_BUFFER_BYTES; fuzz targets lower it.
+size_t max_buffer_bytes();
+void set_max_buffer_bytes(size_t bytes);
+
 // Host memory of `count` scalar elements of `dtype`, little-endian, with a poison mask: a poison
 // value stored to memory marks its element, and loading it back gives poison.
 struct Buffer {

@@ -218,6 +218,8 @@ void Tensor::set_grad(std::optional<Tensor> g) {
     s = std::make_shared<AutogradState>();
     set_autograd_state(s);
   }
+  // A fresh handle: t.set_grad(t) must not make t's state hold t (a cycle that is never freed).
+  if (g) g = Tensor(g->uop(), g->keep(), g->device());
   s->grad = std::move(g);
 }
 

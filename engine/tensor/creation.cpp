@@ -30,10 +30,19 @@ DType default_dtype(Number v) {
   }
 }
 
+// A host buffer for creation op `op`; a size past the host limit raises under the op's name.
+Buffer host_buffer(const char* op, DType dtype, int64_t count) {
+  try {
+    return Buffer(dtype, static_cast<size_t>(count));
+  } catch (const Error& e) {
+    (ErrorBuilder(op) << e.message()).raise();
+  }
+}
+
 Tensor filled(const char* op, const Shape& shape, DType dtype, Number value) {
   check_shape(op, shape);
   check_dtype(op, dtype);
-  Buffer b(dtype, static_cast<size_t>(shape_numel(shape)));
+  Buffer b = host_buffer(op, dtype, shape_numel(shape));
   const Value v = const_value(scalar_const(dtype, value));
   for (size_t i = 0; i < b.count; ++i) b.set(i, v);
   return Tensor::from(std::move(b), shape);
@@ -107,7 +116,7 @@ Tensor Tensor::arange(Number start, Number stop, Number step, std::optional<DTyp
   if (!(count <= static_cast<double>(kMaxElements)))
     (ErrorBuilder("arange") << "a range of " << count << " elements is too large").raise();
   const int64_t n = static_cast<int64_t>(count);
-  Buffer buf(dt, static_cast<size_t>(n));
+  Buffer buf = host_buffer("arange", dt, n);
   for (int64_t i = 0; i < n; ++i) {
     const Number v = any_float ? Number(a + s * static_cast<double>(i))
                                : Number(static_cast<int64_t>(start.i + static_cast<__int128>(step.i) * i));
@@ -120,7 +129,10 @@ Tensor Tensor::eye(int64_t n, int64_t m, DType dtype) {
   if (m == -1) m = n;
   if (n < 0 || m < 0) (ErrorBuilder("eye") << "sizes must be non-negative, got n=" << n << " m=" << m).raise();
   check_dtype("eye", dtype);
-  Buffer buf(dtype, static_cast<size_t>(n * m));
+  int64_t count = 0;
+  if (__builtin_mul_overflow(n, m, &count))
+    (ErrorBuilder("eye") << "an " << n << " x " << m << " matrix has too many elements").raise();
+  Buffer buf = host_buffer("eye", dtype, count);
   const Value one = const_value(scalar_const(dtype, 1));
   for (int64_t i = 0; i < std::min(n, m); ++i) buf.set(static_cast<size_t>(i * m + i), one);
   return from(std::move(buf), Shape{n, m});
@@ -132,7 +144,7 @@ Tensor Tensor::linspace(Number start, Number end, int64_t steps, std::optional<D
   if (steps < 0) (ErrorBuilder("linspace") << "number of steps must be non-negative, got " << steps).raise();
   if (steps > (int64_t{1} << 40)) (ErrorBuilder("linspace") << steps << " steps are too many").raise();
   const Value a = const_value(scalar_const(dt, start)), b = const_value(scalar_const(dt, end));
-  Buffer buf(dt, static_cast<size_t>(steps));
+  Buffer buf = host_buffer("linspace", dt, steps);
   if (steps == 1) buf.set(0, a);
   if (steps <= 1) return from(std::move(buf));
   // As PyTorch's CPU kernel: integers step in double, floats in their own dtype rounded after every

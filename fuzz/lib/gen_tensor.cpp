@@ -58,7 +58,8 @@ class Gen {
   Gen(Source& src, const TensorOptions& opt) : src_(src), opt_(opt) {}
 
   Tensor program() {
-    Tensor t = gen_leaf(gen_shape(src_), gen_dtype(src_));
+    const Shape shape = gen_shape(src_);
+    Tensor t = src_.chance(8) ? created(shape) : gen_leaf(shape, gen_dtype(src_));
     return chain(t, static_cast<int>(src_.range(1, opt_.max_steps)), opt_.depth);
   }
 
@@ -104,6 +105,7 @@ class Gen {
 
   // A short program of exactly this shape (its dtype at random).
   Tensor operand_for(const Shape& shape, int depth) {
+    if (src_.chance(8)) return created(shape);
     if (depth <= 0 || src_.chance(40)) return gen_leaf(shape, gen_dtype(src_));
     Tensor t = gen_leaf(shape, gen_dtype(src_));
     if (src_.chance(30) && shape.size() >= 2) t = gen_leaf({shape[1], shape[0]}, t.dtype()).transpose(0, 1);
@@ -114,10 +116,38 @@ class Gen {
     return t;
   }
 
+  // A tensor made by a creation op: linspace, or rand/randn from a drawn seed (the Threefry graph
+  // carries the seed as constants, so the text reproduces it). Random graphs are large: small shapes.
+  Tensor created(const Shape& shape) {
+    const int64_t n = shape_numel(shape);
+    static const std::vector<DType> kFloats = {dtypes::float16, dtypes::bfloat16, dtypes::float32, dtypes::float64};
+    if (n <= 64 && src_.chance(50)) {
+      Tensor::manual_seed(static_cast<uint64_t>(src_.range(0, 1 << 20)));
+      const DType d = kFloats[src_.choose(kFloats.size())];
+      return (src_.chance(50) ? Tensor::rand(shape, d) : Tensor::randn(shape, d));
+    }
+    const Number a = gen_number(src_), b = gen_number(src_);
+    return Tensor::linspace(a, b, n, src_.chance(50) ? std::optional(gen_dtype(src_)) : std::nullopt).reshape(shape);
+  }
+
   Tensor unary(const Tensor& x) {
-    const bool positive = src_.chance(70);  // keeps log/sqrt mostly out of NaN
-    const Tensor p = positive ? x.abs() : x;
-    switch (src_.choose(20)) {
+    const bool positive = src_.chance(70);                           // keeps log/sqrt mostly out of NaN
+    const Tensor p = positive && !is_bool(x.dtype()) ? x.abs() : x;  // abs refuses bool, as PyTorch
+    switch (src_.choose(33)) {
+      case 20: return x.tan();
+      case 21: return x.round();
+      case 22: return src_.chance(50) ? x.isnan() : (src_.chance(50) ? x.isinf() : x.isfinite());
+      case 23: return x.leaky_relu(src_.chance(50) ? 0.01 : static_cast<double>(src_.range(-4, 4)) / 4);
+      case 24: return x.elu(src_.chance(50) ? 1.0 : 0.5);
+      case 25: return x.gelu(src_.chance(50) ? "none" : "tanh");
+      case 26: return x.silu();
+      case 27: return src_.chance(50) ? x.softplus() : x.softplus(2, static_cast<double>(src_.range(1, 20)));
+      case 28: return x.hardswish();
+      case 29: return x.mish();
+      case 30: return bitcast(x);
+      case 31: return p.pow(src_.chance(50) ? gen_number(src_) : Operand(p));
+      case 32:
+        return src_.chance(50) ? x.bitwise_left_shift(src_.range(-1, 9)) : x.bitwise_right_shift(src_.range(-1, 9));
       case 0: return x.neg();
       case 1: return x.abs();
       case 2: return x.sign();
@@ -141,8 +171,24 @@ class Gen {
     }
   }
 
+  // The same bits as another dtype of the same width.
+  Tensor bitcast(const Tensor& x) {
+    std::vector<DType> same;
+    for (const DType& d : tensor_dtypes())
+      if (d != dtypes::bool_ && bits(d.scalar) == bits(x.dtype().scalar)) same.push_back(d);
+    return same.empty() ? x : x.bitcast(same[src_.choose(same.size())]);
+  }
+
   Tensor binary(const Tensor& x, const Operand& o) {
-    switch (src_.choose(20)) {
+    switch (src_.choose(24)) {
+      case 20: return (src_.chance(70) ? x.abs() : x).pow(o);  // a negative base to a fraction is NaN
+      case 21: return src_.chance(50) ? x.bitwise_left_shift(o) : x.bitwise_right_shift(o);
+      case 22: {
+        const Tensor end = gen_leaf(broadcastable(src_, x.shape()), x.dtype());
+        return x.lerp(end, src_.chance(50) ? Operand(gen_number(src_))
+                                           : Operand(gen_leaf(broadcastable(src_, x.shape()), x.dtype())));
+      }
+      case 23: return x.sub(o).pow(2);
       case 0: return x.add(o);
       case 1: return x.sub(o);
       case 2: return x.mul(o);
@@ -190,7 +236,18 @@ class Gen {
   Tensor reduce(const Tensor& x) {
     const std::vector<int64_t> axes = src_.chance(15) ? std::vector<int64_t>{} : gen_axes(src_, x.ndim());
     const bool keep = src_.chance(40);
-    switch (src_.choose(6)) {
+    const int64_t rank = x.ndim();
+    const std::optional<int64_t> axis =
+        rank == 0 || src_.chance(20) ? std::nullopt : std::optional(src_.range(-rank, rank - 1));
+    switch (src_.choose(14)) {
+      case 6: return x.var(axes, src_.chance(70) ? 0.0 : 1.0, keep);  // correction 1 over one element is NaN
+      case 7: return x.std(axes, src_.chance(70) ? 0.0 : 1.0, keep);
+      case 8: return x.argmax(axis, keep);
+      case 9: return x.argmin(axis, keep);
+      case 10: return src_.chance(50) ? x.any(axes, keep) : x.all(axes, keep);
+      case 11: return x.logsumexp(axes, keep);
+      case 12: return x.softmax(axis.value_or(-1), src_.chance(20) ? std::optional(gen_dtype(src_)) : std::nullopt);
+      case 13: return x.log_softmax(axis.value_or(-1));
       case 0: return x.sum(axes, keep);
       case 1: return x.sum(axes, keep, gen_dtype(src_));
       case 2: return x.prod(axes, keep);
@@ -204,7 +261,33 @@ class Gen {
     const Shape& s = x.shape();
     const int64_t rank = x.ndim();
     if (rank == 0) return src_.chance(50) ? x.reshape({1}) : x.unsqueeze(0).expand({src_.range(0, 3)});
-    switch (src_.choose(12)) {
+    switch (src_.choose(18)) {
+      case 12: return pad_mode(x);
+      case 13: {
+        const int64_t axis = src_.range(-rank, rank - 1);
+        const int64_t n = s[static_cast<size_t>(axis < 0 ? axis + rank : axis)];
+        std::vector<Tensor> parts;
+        if (src_.chance(40)) {
+          parts = x.chunk(src_.range(1, 4), axis);
+        } else if (src_.chance(50) || n == 0) {
+          parts = x.split(src_.range(1, 3), axis);
+        } else {
+          std::vector<int64_t> sizes;  // a random composition of n
+          for (int64_t left = n; left > 0;) left -= sizes.emplace_back(src_.range(1, left));
+          parts = x.split(sizes, axis);
+        }
+        return parts.empty() ? x : parts[src_.choose(parts.size())];
+      }
+      case 14: {
+        std::vector<int64_t> reps(static_cast<size_t>(rank + src_.range(0, 1)));
+        int64_t grow = 1;
+        for (int64_t& r : reps) grow *= (r = src_.chance(50) ? 1 : src_.range(0, 3));
+        if (x.numel() * grow > opt_.max_elements) return x;
+        return x.repeat(reps);
+      }
+      case 15:
+      case 16: return index(x);
+      case 17: return src_.chance(70) ? x.transpose(src_.range(-rank, rank - 1), src_.range(-rank, rank - 1)) : x;
       case 0: {
         std::vector<int64_t> perm(s.size());
         std::iota(perm.begin(), perm.end(), 0);
@@ -255,7 +338,58 @@ class Gen {
     }
   }
 
+  // Reflect, replicate or circular padding within each mode's limits (constant mode too, by name).
+  Tensor pad_mode(const Tensor& x) {
+    const auto mode = static_cast<PadMode>(src_.choose(4));
+    std::vector<Range> pads;
+    for (int64_t d : x.shape()) {
+      const int64_t most = mode == PadMode::Reflect ? d - 1 : mode == PadMode::Circular ? d : (d > 0 ? 3 : 0);
+      pads.push_back({src_.range(0, std::clamp<int64_t>(most, 0, 3)), src_.range(0, std::clamp<int64_t>(most, 0, 3))});
+    }
+    if (mode == PadMode::Constant) return x.pad(pads, mode, gen_number(src_));
+    return x.pad(pads, mode);
+  }
+
+  // Basic indexing: an item per axis at random (ints, stepped slices), NewAxis and one Ellipsis.
+  Tensor index(const Tensor& x) {
+    std::vector<IndexItem> items;
+    bool ellipsis = false;
+    for (int64_t d : x.shape()) {
+      if (src_.chance(15)) items.emplace_back(NewAxis);
+      if (!ellipsis && src_.chance(15)) {
+        items.emplace_back(Ellipsis);
+        ellipsis = true;
+        continue;
+      }
+      if (d > 0 && src_.chance(25)) {
+        items.emplace_back(src_.range(-d, d - 1));
+        continue;
+      }
+      auto bound = [&]() -> std::optional<int64_t> {
+        if (src_.chance(40)) return std::nullopt;
+        return src_.range(-d - 1, d + 1);
+      };
+      Slice sl{bound(), bound(), std::nullopt};
+      if (src_.chance(60)) sl.step = src_.range(1, 3);
+      items.emplace_back(sl);
+      if (src_.chance(20)) break;  // fewer items than axes
+    }
+    return x.index(items);
+  }
+
+  // dot (1-D by 1-D) or linear (weight [out, in], bias maybe).
+  Tensor product(const Tensor& x) {
+    const int64_t k = x.ndim() > 0 ? x.shape().back() : 1;
+    if (x.ndim() == 1 && src_.chance(40)) return x.dot(gen_leaf({k}, x.dtype()));
+    const int64_t out = src_.range(1, 4);
+    if (x.numel() * out > opt_.max_elements) return x;
+    const Tensor w = src_.chance(80) ? gen_leaf({out, k}, x.dtype()) : gen_leaf({k}, x.dtype());
+    if (src_.chance(50)) return x.linear(w);
+    return x.linear(w, gen_leaf(w.ndim() == 2 ? Shape{out} : Shape{}, x.dtype()));
+  }
+
   Tensor matmul(const Tensor& x) {
+    if (src_.chance(40)) return product(x);
     const Shape& s = x.shape();
     const int64_t k = s.back(), n = src_.range(1, 4);
     if (x.numel() * n > opt_.max_elements) return x;

@@ -30,7 +30,8 @@ constexpr int64_t kMaxTotalElements = 1 << 17;
 std::atomic<uint64_t> g_checks, g_rejected, g_elements, g_nan, g_poison;
 
 bool tensor_op(Op op) {
-  if (op == Op::CONST || op == Op::BUFFER || op == Op::REDUCE_AXIS || op == Op::CONTIGUOUS || op == Op::DETACH)
+  if (op == Op::CONST || op == Op::BUFFER || op == Op::REDUCE_AXIS || op == Op::CONTIGUOUS || op == Op::DETACH ||
+      op == Op::BITCAST)  // Tensor::bitcast
     return true;
   if (in_group(op, opgroup::Movement)) return true;
   return in_group(op, opgroup::Alu) && op != Op::MULACC;

@@ -5,7 +5,8 @@
 namespace anvil::fuzz {
 
 std::span<const Target> all_targets() {
-  static const std::array<Target, 3> kTargets = {kSymbolicTarget, kParseTarget, kGraphTarget};
+  static const std::array<Target, 5> kTargets = {kSymbolicTarget, kParseTarget, kGraphTarget, kShapeTarget,
+                                                 kApiTarget};
   return kTargets;
 }
 
