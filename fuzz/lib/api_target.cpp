@@ -14,6 +14,7 @@
 #include "engine/runtime/realize.h"
 #include "engine/support/error.h"
 #include "fuzz/lib/api_ops.h"
+#include "fuzz/lib/compare.h"
 #include "fuzz/lib/targets.h"
 #include "fuzz/lib/tolerance.h"
 #include "verify/ref/ref.h"
@@ -45,20 +46,6 @@ bool small_graph(const UOp& root) {
     if (n > kMaxNodeElements || (total += n) > kMaxTotalElements) return false;
   }
   return true;
-}
-
-// Elements accumulated into one output element: the product of reduced sizes along the worst path.
-int64_t terms_of(const UOp& root) {
-  std::unordered_map<UOp, int64_t, UOpHash> terms;
-  for (const UOp& u : root.toposort()) {
-    int64_t t = 1;
-    for (const UOp& s : u.src()) t = std::max(t, terms.at(s));
-    if (u.op() == Op::REDUCE_AXIS)
-      for (int64_t ax : u.arg_reduce().axes)
-        t = std::min<int64_t>(t * std::max<int64_t>(1, (*u.src(0).shape())[ax]), 1 << 30);
-    terms.emplace(u, t);
-  }
-  return terms.at(root);
 }
 
 // The result of a call that did not raise: shape, dtype and values against ref.

@@ -15,6 +15,7 @@
 #include "engine/runtime/realize.h"
 #include "engine/support/error.h"
 #include "engine/tensor/storage.h"
+#include "fuzz/lib/compare.h"
 #include "fuzz/lib/gen_tensor.h"
 #include "fuzz/lib/graph_leaves.h"
 #include "fuzz/lib/tolerance.h"
@@ -39,29 +40,6 @@ bool tensor_op(Op op) {
 
 bool tensor_dtype(const DType& d) {
   return !d.is_ptr && d.count == 1 && d.scalar != Scalar::Void && d.scalar != Scalar::Index;
-}
-
-// Elements accumulated into one output element: the product of reduced sizes along the worst path.
-int64_t terms_of(const UOp& root) {
-  std::unordered_map<UOp, int64_t, UOpHash> terms;
-  for (const UOp& u : root.toposort()) {
-    int64_t t = 1;
-    for (const UOp& s : u.src()) t = std::max(t, terms.at(s));
-    if (u.op() == Op::REDUCE_AXIS)
-      for (int64_t ax : u.arg_reduce().axes)
-        t = std::min<int64_t>(t * std::max<int64_t>(1, (*u.src(0).shape())[ax]), 1 << 30);
-    terms.emplace(u, t);
-  }
-  return terms.at(root);
-}
-
-std::string index_text(int64_t flat, const Shape& shape) {
-  std::vector<int64_t> idx(shape.size());
-  for (size_t d = shape.size(); d-- > 0;) {
-    idx[d] = shape[d] ? flat % shape[d] : 0;
-    flat = shape[d] ? flat / shape[d] : 0;
-  }
-  return shape_str(idx);
 }
 
 std::string value_text(Scalar s, const Value& v) {

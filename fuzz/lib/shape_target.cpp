@@ -11,6 +11,7 @@
 #include "engine/support/check.h"
 #include "engine/support/error.h"
 #include "engine/tensor/storage.h"
+#include "fuzz/lib/compare.h"
 #include "verify/ref/ref.h"
 
 namespace anvil::fuzz {
@@ -66,15 +67,6 @@ std::string source_text(const Value& v) {
   if (v.poison) return "poison";
   if (v.i == 0) return "padding (0)";
   return "source element " + to_string(v.i - 1);
-}
-
-std::string index_text(int64_t flat, const Shape& shape) {
-  std::vector<int64_t> idx(shape.size());
-  for (size_t d = shape.size(); d-- > 0;) {
-    idx[d] = shape[d] ? flat % shape[d] : 0;
-    flat = shape[d] ? flat / shape[d] : 0;
-  }
-  return shape_str(idx);
 }
 
 Outcome run_shape(std::string_view input) {

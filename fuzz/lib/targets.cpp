@@ -5,8 +5,7 @@
 namespace anvil::fuzz {
 
 std::span<const Target> all_targets() {
-  static const std::array<Target, 5> kTargets = {kSymbolicTarget, kParseTarget, kGraphTarget, kShapeTarget,
-                                                 kApiTarget};
+  static const std::array<Target, 5> kTargets = {kSymbolicTarget, kParseTarget, kGraphTarget, kShapeTarget, kApiTarget};
   return kTargets;
 }
 
