@@ -2,6 +2,7 @@
 
 #include <z3++.h>
 
+#include <cmath>
 #include <cstdio>
 
 namespace anvil::smt {
@@ -48,7 +49,35 @@ std::optional<__int128> parse_int128(const std::string& s) {
   return negative ? static_cast<__int128>(-m) : static_cast<__int128>(m);
 }
 
+// A floating-point numeral as a decimal (exact for every format up to double), with its bits.
+std::string fp_text(const z3::expr& v) {
+  z3::context& c = v.ctx();
+  if (Z3_fpa_is_numeral_nan(c, v)) return "NaN";
+  const unsigned eb = v.get_sort().fpa_ebits(), sb = v.get_sort().fpa_sbits();
+  const z3::expr bits = z3::expr(c, Z3_mk_fpa_to_ieee_bv(c, v)).simplify();
+  std::optional<__int128> raw;
+  if (bits.is_numeral()) raw = parse_int128(bits.get_decimal_string(0));
+  if (!raw || eb + sb > 64) return v.to_string();
+  const auto u = static_cast<uint64_t>(*raw);
+  const uint64_t man = u & ((uint64_t{1} << (sb - 1)) - 1), ex = (u >> (sb - 1)) & ((uint64_t{1} << eb) - 1);
+  const bool negative = (u >> (eb + sb - 1)) & 1;
+  const int bias = (1 << (eb - 1)) - 1;
+  double mag;
+  if (ex == (uint64_t{1} << eb) - 1) {
+    mag = INFINITY;
+  } else if (ex == 0) {
+    mag = std::ldexp(static_cast<double>(man), 1 - bias - static_cast<int>(sb - 1));
+  } else {
+    mag = std::ldexp(static_cast<double>(man | (uint64_t{1} << (sb - 1))),
+                     static_cast<int>(ex) - bias - static_cast<int>(sb - 1));
+  }
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.17g (0x%llx)", negative ? -mag : mag, static_cast<unsigned long long>(u));
+  return buf;
+}
+
 std::string model_value(const z3::expr& v, bool is_signed) {
+  if (v.is_fpa()) return fp_text(v);
   if (v.is_bool()) return v.is_true() ? "true" : v.is_false() ? "false" : v.to_string();
   if (!v.is_numeral()) return v.to_string();
   const std::string text = v.get_decimal_string(0);
@@ -67,6 +96,7 @@ bool Term::is_bool() const { return E(*this).is_bool(); }
 bool Term::is_int() const { return E(*this).is_int(); }
 bool Term::is_bv() const { return E(*this).is_bv(); }
 int Term::width() const { return static_cast<int>(E(*this).get_sort().bv_size()); }
+bool Term::is_fp() const { return E(*this).is_fpa(); }
 
 Context::Context() : impl_(std::make_unique<Impl>()) {}
 Context::~Context() = default;
@@ -88,6 +118,19 @@ Term Context::bv_var(const std::string& name, int width) {
 }
 Term Context::bool_val(bool v) { return T(impl_->z.bool_val(v)); }
 Term Context::bool_var(const std::string& name) { return T(impl_->z.bool_const(name.c_str())); }
+Term Context::fp_bits(uint64_t bits, int ebits, int sbits) {
+  z3::context& z = impl_->z;
+  const auto width = static_cast<unsigned>(ebits + sbits);
+  const z3::expr bv = z.bv_val(static_cast<uint64_t>(width >= 64 ? bits : bits & ((uint64_t{1} << width) - 1)), width);
+  return T(
+      z3::expr(z, Z3_mk_fpa_to_fp_bv(z, bv, z.fpa_sort(static_cast<unsigned>(ebits), static_cast<unsigned>(sbits)))));
+}
+Term Context::fp_var(const std::string& name, int ebits, int sbits) {
+  return T(impl_->z.fpa_const(name.c_str(), static_cast<unsigned>(ebits), static_cast<unsigned>(sbits)));
+}
+Term Context::fp_nan(int ebits, int sbits) {
+  return T(impl_->z.fpa_nan(impl_->z.fpa_sort(static_cast<unsigned>(ebits), static_cast<unsigned>(sbits))));
+}
 
 CheckResult Context::check_valid(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit,
                                  unsigned fuse_ms) {
@@ -203,5 +246,60 @@ Term mul_exact(const Term& a, const Term& b) {
 }
 Term int2bv(const Term& a, int width) { return T(z3::int2bv(static_cast<unsigned>(width), E(a))); }
 Term bv2int(const Term& a, bool is_signed) { return T(z3::bv2int(E(a), is_signed)); }
+
+namespace {
+// The C API with an explicit rounding mode: z3++'s operators read a mutable per-context mode.
+z3::expr rne(const z3::expr& a) { return z3::expr(a.ctx(), Z3_mk_fpa_rne(a.ctx())); }
+z3::expr rtz(const z3::expr& a) { return z3::expr(a.ctx(), Z3_mk_fpa_rtz(a.ctx())); }
+Term fp_op(const Term& a, const Term& b, Z3_ast (*f)(Z3_context, Z3_ast, Z3_ast, Z3_ast)) {
+  const z3::expr& x = E(a);
+  return T(z3::expr(x.ctx(), f(x.ctx(), rne(x), x, E(b))));
+}
+Term fp_pred(const Term& a, const Term& b, Z3_ast (*f)(Z3_context, Z3_ast, Z3_ast)) {
+  const z3::expr& x = E(a);
+  return T(z3::expr(x.ctx(), f(x.ctx(), x, E(b))));
+}
+Term fp_test(const Term& a, Z3_ast (*f)(Z3_context, Z3_ast)) {
+  const z3::expr& x = E(a);
+  return T(z3::expr(x.ctx(), f(x.ctx(), x)));
+}
+}  // namespace
+
+Term fp_add(const Term& a, const Term& b) { return fp_op(a, b, Z3_mk_fpa_add); }
+Term fp_sub(const Term& a, const Term& b) { return fp_op(a, b, Z3_mk_fpa_sub); }
+Term fp_mul(const Term& a, const Term& b) { return fp_op(a, b, Z3_mk_fpa_mul); }
+Term fp_div(const Term& a, const Term& b) { return fp_op(a, b, Z3_mk_fpa_div); }
+Term fp_neg(const Term& a) { return fp_test(a, Z3_mk_fpa_neg); }
+Term fp_sqrt(const Term& a) {
+  const z3::expr& x = E(a);
+  return T(z3::expr(x.ctx(), Z3_mk_fpa_sqrt(x.ctx(), rne(x), x)));
+}
+Term fp_trunc(const Term& a) {
+  const z3::expr& x = E(a);
+  return T(z3::expr(x.ctx(), Z3_mk_fpa_round_to_integral(x.ctx(), rtz(x), x)));
+}
+Term fp_lt(const Term& a, const Term& b) { return fp_pred(a, b, Z3_mk_fpa_lt); }
+Term fp_le(const Term& a, const Term& b) { return fp_pred(a, b, Z3_mk_fpa_leq); }
+Term fp_feq(const Term& a, const Term& b) { return fp_pred(a, b, Z3_mk_fpa_eq); }
+Term fp_is_nan(const Term& a) { return fp_test(a, Z3_mk_fpa_is_nan); }
+Term fp_is_zero(const Term& a) { return fp_test(a, Z3_mk_fpa_is_zero); }
+Term fp_is_negative(const Term& a) { return fp_test(a, Z3_mk_fpa_is_negative); }
+Term fp_to_fp(const Term& a, int ebits, int sbits) {
+  const z3::expr& x = E(a);
+  const z3::sort s = x.ctx().fpa_sort(static_cast<unsigned>(ebits), static_cast<unsigned>(sbits));
+  return T(z3::expr(x.ctx(), Z3_mk_fpa_to_fp_float(x.ctx(), rne(x), x, s)));
+}
+Term fp_from_bv(const Term& a, bool is_signed, int ebits, int sbits) {
+  const z3::expr& x = E(a);
+  const z3::sort s = x.ctx().fpa_sort(static_cast<unsigned>(ebits), static_cast<unsigned>(sbits));
+  return T(z3::expr(x.ctx(), is_signed ? Z3_mk_fpa_to_fp_signed(x.ctx(), rne(x), x, s)
+                                       : Z3_mk_fpa_to_fp_unsigned(x.ctx(), rne(x), x, s)));
+}
+Term fp_to_bv(const Term& a, bool is_signed, int width) {
+  const z3::expr& x = E(a);
+  const auto w = static_cast<unsigned>(width);
+  return T(
+      z3::expr(x.ctx(), is_signed ? Z3_mk_fpa_to_sbv(x.ctx(), rtz(x), x, w) : Z3_mk_fpa_to_ubv(x.ctx(), rtz(x), x, w)));
+}
 
 }  // namespace anvil::smt

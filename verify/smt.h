@@ -1,5 +1,6 @@
 #pragma once
-// The one door to Z3: terms over Int, bit-vectors and Bool, and a validity check with a resource
+// The one door to Z3: terms over Int, bit-vectors, Bool and IEEE floating point (FP(e, s), never
+// Real), and a validity check with a resource
 // limit (rlimit, never wall clock, so a verdict is the same on every machine). Nothing else
 // includes z3; a Term is an opaque handle that keeps its expression alive.
 #include <cstdint>
@@ -23,6 +24,7 @@ class Term {
   bool is_int() const;
   bool is_bv() const;
   int width() const;  // bit-vectors: their width
+  bool is_fp() const;
 
  private:
   explicit Term(std::shared_ptr<const TermRep> rep) : rep_(std::move(rep)) {}
@@ -59,6 +61,11 @@ class Context {
   Term bv_var(const std::string& name, int width);
   Term bool_val(bool v);
   Term bool_var(const std::string& name);
+  // Floating point of `ebits` exponent and `sbits` significand bits (hidden bit included):
+  // a value from its IEEE bit pattern (the low ebits+sbits bits; every NaN is Z3's one NaN).
+  Term fp_bits(uint64_t bits, int ebits, int sbits);
+  Term fp_var(const std::string& name, int ebits, int sbits);
+  Term fp_nan(int ebits, int sbits);
 
   // Is `formula` true in every model? Its negation is checked under `rlimit` resource units.
   // `fuse_ms` only stops a search that stops counting resources (Z3's nonlinear core can); its
@@ -127,5 +134,25 @@ Term mul_exact(const Term& a, const Term& b);
 // Between theories.
 Term int2bv(const Term& a, int width);  // mod 2^width
 Term bv2int(const Term& a, bool is_signed);
+// Floating point, every rounding to nearest even. eq() above is SMT equality: NaN = NaN, -0 != +0.
+Term fp_add(const Term& a, const Term& b);
+Term fp_sub(const Term& a, const Term& b);
+Term fp_mul(const Term& a, const Term& b);
+Term fp_div(const Term& a, const Term& b);
+Term fp_neg(const Term& a);
+Term fp_sqrt(const Term& a);
+Term fp_trunc(const Term& a);  // to an integral value toward zero
+// IEEE predicates: any NaN operand makes lt/le/feq false.
+Term fp_lt(const Term& a, const Term& b);
+Term fp_le(const Term& a, const Term& b);
+Term fp_feq(const Term& a, const Term& b);
+Term fp_is_nan(const Term& a);
+Term fp_is_zero(const Term& a);
+Term fp_is_negative(const Term& a);  // sign bit set, NaN excluded
+// Conversions: to another format, from a signed/unsigned bit-vector, and to one toward zero
+// (unspecified outside the target's range and on NaN/Inf: callers saturate first).
+Term fp_to_fp(const Term& a, int ebits, int sbits);
+Term fp_from_bv(const Term& a, bool is_signed, int ebits, int sbits);
+Term fp_to_bv(const Term& a, bool is_signed, int width);
 
 }  // namespace anvil::smt

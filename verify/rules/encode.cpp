@@ -25,6 +25,7 @@ Term any_poison(smt::Context& ctx, std::span<const Enc> in) {
 }  // namespace
 
 bool encodable(Scalar s) { return s == Scalar::Bool || is_int(s); }
+bool encodable_or_float(Scalar s) { return encodable(s) || is_float(s); }
 
 Term int_floordiv(smt::Context& ctx, const Term& a, const Term& b) {
   const Term zero = ctx.int_val(0);
@@ -65,6 +66,7 @@ Term bv_floordiv(smt::Context& ctx, const Term& a, const Term& b) {
 Enc Encoder::constant(Scalar s, __int128 v) {
   if (s == Scalar::Bool) return {ctx_.bool_val(v != 0), ctx_.bool_val(false)};
   if (s == Scalar::Index) return {ctx_.int_val(v), ctx_.bool_val(false)};
+  if (is_float(s)) return float_cast(s, Scalar::Int64, constant(Scalar::Int64, v));  // as const_value
   if (!is_bv_scalar(s)) unsupported(Op::CONST, s);
   return {ctx_.bv_val(v, bits(s)), ctx_.bool_val(false)};
 }
@@ -76,6 +78,7 @@ Term Encoder::value_var(Scalar s, const std::string& name) {
     assumptions_.push_back(in_int64(v));
     return v;
   }
+  if (is_float(s)) return float_var(s, name);
   if (!is_bv_scalar(s)) unsupported(Op::DEFINE_VAR, s);
   return ctx_.bv_var(name, bits(s));
 }
@@ -86,6 +89,7 @@ Term Encoder::in_int64(const Term& v) {
 }
 
 Term Encoder::exact(Scalar s, const Term& v, bool as_int) {
+  if (!encodable(s)) (ErrorBuilder("encode") << "the exact integer of a " << name(s)).raise();
   if (s == Scalar::Bool)
     return as_int ? smt::ite(v, ctx_.int_val(1), ctx_.int_val(0))
                   : smt::ite(v, ctx_.bv_val(1, 128), ctx_.bv_val(0, 128));
@@ -113,6 +117,7 @@ Term Encoder::compare(Op op, Scalar s, const Term& a, const Term& b) {
 }
 
 Enc Encoder::cast(Scalar to, Scalar from, const Enc& x) {
+  if (is_float(to) || is_float(from)) return float_cast(to, from, x);
   if (!encodable(to) || !encodable(from)) unsupported(Op::CAST, encodable(to) ? from : to);
   if (to == from) return x;
   if (to == Scalar::Bool) {
@@ -267,8 +272,15 @@ Enc Encoder::alu(Op op, Scalar out, std::span<const Scalar> in_types, std::span<
     return {r.v, smt::or_(poison, r.poison)};
   }
   if (in_group(op, opgroup::Compare)) {
+    if (is_float(t0)) return {float_compare(op, in[0].v, in[1].v), poison};
     if (!encodable(t0)) unsupported(op, t0);
     return {compare(op, t0, in[0].v, in[1].v), poison};
+  }
+  if (is_float(out)) {
+    for (size_t i = 0; i < in.size(); ++i)
+      if (const Scalar t = i < in_types.size() ? in_types[i] : out; !is_float(t)) unsupported(op, t);  // as exec_alu
+    const Enc r = float_alu(op, out, in);
+    return {r.v, smt::or_(poison, r.poison)};
   }
   if (!encodable(out)) unsupported(op, out);
   const Enc r = out == Scalar::Bool ? bool_alu(op, in) : out == Scalar::Index ? int_alu(op, in) : bv_alu(op, out, in);

@@ -3,6 +3,8 @@
 // pair (value, poison). index is an Int kept inside int64 (leaving it is poison); int8..uint64 are
 // bit-vectors of their width that wrap; bool is a Bool. Division and modulo are encoded in both
 // flavours (truncating and floor) on top of SMT's Euclidean div/mod; a zero divisor is poison.
+// float16/bfloat16/float32/float64 are Z3 floating point FP(5,11)/FP(8,8)/FP(8,24)/FP(11,53)
+// (encode_float.cpp): round to nearest even, one NaN (exec_alu's payloads are not modelled).
 #include <map>
 #include <span>
 #include <string>
@@ -15,19 +17,22 @@
 namespace anvil::verify {
 
 struct Enc {
-  smt::Term v;       // Int (index), bit-vector (intN), Bool (bool)
+  smt::Term v;       // Int (index), bit-vector (intN), Bool (bool), floating point (floats)
   smt::Term poison;  // Bool
 };
 
-// Scalars the encoder speaks: bool, index, int8..uint64.
+// Scalars the encoder speaks: bool, index, int8..uint64 (the integer theory: kernels, guards,
+// code-rule instances). Floats are encoded by alu() and constant()/value_var() too, for rule proofs.
 bool encodable(Scalar s);
+bool encodable_or_float(Scalar s);
 
 class Encoder {
  public:
   explicit Encoder(smt::Context& ctx) : ctx_(ctx) {}
   smt::Context& ctx() { return ctx_; }
 
-  Enc constant(Scalar s, __int128 v);                      // a value of s (wrapped for intN)
+  Enc constant(Scalar s, __int128 v);                      // a value of s (wrapped for intN; floats: rounded)
+  Enc float_constant(Scalar s, double v);                  // v rounded to float type s, as round_to
   smt::Term value_var(Scalar s, const std::string& name);  // a free value of s (index: within int64)
   // One ALU op (anvil::Error for one its dtype does not define, as exec_alu).
   Enc alu(Op op, Scalar out, std::span<const Scalar> in_types, std::span<const Enc> in);
@@ -48,6 +53,11 @@ class Encoder {
   Enc bool_alu(Op op, std::span<const Enc> in);
   Enc cast(Scalar to, Scalar from, const Enc& x);
   smt::Term compare(Op op, Scalar s, const smt::Term& a, const smt::Term& b);
+  // encode_float.cpp
+  smt::Term float_var(Scalar s, const std::string& name);
+  Enc float_alu(Op op, Scalar out, std::span<const Enc> in);
+  Enc float_cast(Scalar to, Scalar from, const Enc& x);
+  smt::Term float_compare(Op op, const smt::Term& a, const smt::Term& b);
 
   smt::Context& ctx_;
   std::vector<smt::Term> assumptions_;

@@ -80,7 +80,7 @@ class RuleProof {
       case PatKind::ConstWild: return bind(p, want).e;
       case PatKind::Literal: {
         const int64_t lit = p.literal();
-        if (want != Scalar::Index && (lit < int_min(want) || lit > int_max(want)))
+        if (want != Scalar::Index && !is_float(want) && (lit < int_min(want) || lit > int_max(want)))
           throw NeverFires{"literal " + std::to_string(lit) + " is no " + name(want)};
         return enc_.constant(want, lit);
       }
@@ -151,8 +151,8 @@ class RuleProof {
         return {w.e, w.s};
       }
       case PatKind::Literal:
-        if (!encodable(dt)) throw NeverFires{"a literal of " + name(dt)};
-        if (dt != Scalar::Index && (p.literal() < int_min(dt) || p.literal() > int_max(dt)))
+        if (!encodable_or_float(dt)) throw NeverFires{"a literal of " + name(dt)};
+        if (dt != Scalar::Index && !is_float(dt) && (p.literal() < int_min(dt) || p.literal() > int_max(dt)))
           throw NeverFires{"literal " + std::to_string(p.literal()) + " is no " + name(dt)};
         return {enc_.constant(dt, p.literal()), dt};
       case PatKind::Fold:
@@ -192,7 +192,7 @@ class RuleProof {
   Enc fold(const Pat& e, Scalar s) {
     switch (e.kind()) {
       case PatKind::Literal:
-        if (s != Scalar::Index && (e.literal() < int_min(s) || e.literal() > int_max(s)))
+        if (s != Scalar::Index && !is_float(s) && (e.literal() < int_min(s) || e.literal() > int_max(s)))
           throw NeverFires{"fold of literal " + std::to_string(e.literal()) + " in " + name(s)};
         return enc_.constant(s, e.literal());
       case PatKind::ConstWild: {
@@ -388,6 +388,8 @@ std::vector<Scalar> proof_dtypes(Domain d, bool wide) {
     if (wide) out.insert(out.end(), {Scalar::UInt8, Scalar::UInt16, Scalar::Int32, Scalar::Int64});
   }
   if (has(d, Domain::Bool)) out.push_back(Scalar::Bool);
+  if (has(d, Domain::Float))
+    out.insert(out.end(), {Scalar::Float16, Scalar::BFloat16, Scalar::Float32, Scalar::Float64});
   return out;
 }
 

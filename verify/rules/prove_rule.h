@@ -15,7 +15,8 @@ enum class Verdict : uint8_t { Proved, Refuted, Unknown, Checked, NotEncoded };
 const char* verdict_name(Verdict v);  // "proved", "REFUTED", "unknown", "checked", "not-encoded"
 
 // The dtypes a domain is proved in: Index -> index; WrapInt -> int8, int16 (and with `wide`
-// uint8, uint16, int32, int64); Bool -> bool. Float and Other are not encoded (empty).
+// uint8, uint16, int32, int64); Bool -> bool; Float -> float16, bfloat16, float32, float64 (Z3's
+// FP theory; float64 best effort under the rlimit). Other is not encoded (empty).
 std::vector<Scalar> proof_dtypes(Domain d, bool wide);
 
 struct ProofResult {

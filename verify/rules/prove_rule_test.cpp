@@ -96,5 +96,43 @@ TEST(VerifyRules, WholeTableHasNoRefutedRuleAndFewUnknowns) {
   std::printf("%s", summary_text(report).c_str());
 }
 
+// Floats in Z3's FP theory (encode_float.cpp): IEEE identities hold, integer ones that ±0, NaN,
+// Inf or rounding break are refuted with the float that breaks them.
+TEST(ProveRule, FloatRulesInTheFloatingPointTheory) {
+  const auto [x, y, z, w, c0, c1, c2, c3] = pattern_vars();
+  // (x + y => y + x is valid too but costs ~10 s in float16 and exhausts the rlimit in float32.)
+  const Rule good[] = {rule(x * 1, x, Domain::Float),
+                       rule(max_(x, x), x, Domain::Float),
+                       rule(min_(x, y), min_(y, x), Domain::Float),
+                       rule(neg(neg(x)), x, Domain::Float),
+                       rule(x - y, x + neg(y), Domain::Float),
+                       rule(lt(x, y), lt(neg(y), neg(x)), Domain::Float),
+                       rule(neg(max_(x, y)), min_(neg(x), neg(y)), Domain::Float)};  // ±0 and NaN too
+  for (const Rule& r : good)
+    for (Scalar s : {Scalar::Float16, Scalar::BFloat16}) {
+      const ProofResult p = prove(r, s);
+      EXPECT_EQ(p.verdict, Verdict::Proved) << r.name << " in " << name(s) << ": " << p.detail;
+    }
+  for (int i : {1, 2, 3, 5, 6})  // no arithmetic: cheap in float32 too
+    EXPECT_EQ(prove(good[i], Scalar::Float32).verdict, Verdict::Proved) << good[i].name;
+  struct Bad {
+    Rule r;
+    const char* why;  // a piece of the counterexample
+  };
+  const Bad bad[] = {{rule(x + 0, x, Domain::Float), "x = -0"},  // -0 + 0 is +0
+                     {rule(eq(x, x), 1, Domain::Float), "x = NaN"},
+                     {rule(x * 0, 0, Domain::Float), "x = "},
+                     {rule(max_(x, y), where_(lt(x, y), y, x), Domain::Float), "x = "},
+                     {rule((x + c0) + c1, x + fold(c0 + c1), Domain::Float), "c1 = "}};
+  for (const Bad& b : bad)
+    for (Scalar s : {Scalar::Float16, Scalar::Float32}) {
+      const ProofResult p = prove(b.r, s);
+      ASSERT_EQ(p.verdict, Verdict::Refuted) << b.r.name << " in " << name(s) << ": " << p.detail;
+      EXPECT_NE(p.detail.find(name(s) + ": "), std::string::npos) << p.detail;
+      EXPECT_NE(p.detail.find(b.why), std::string::npos) << p.detail;
+    }
+  EXPECT_EQ(prove(good[1], Scalar::Float64).verdict, Verdict::Proved);
+}
+
 }  // namespace
 }  // namespace anvil::verify
