@@ -139,8 +139,12 @@ std::vector<std::string> op_names() {
   return names;
 }
 
-Result evaluate(const std::string& name, const std::vector<PlainTensor>& inputs) {
-  Result r;
+// Runs `body(twin, r)` for the torch twin of `name` under the fallback rules, turning torch's
+// refusals into r.error: one place for evaluate() and gradients(). Some ATen checks throw plain
+// std::exceptions rather than c10::Error, so both are caught.
+template <class R, class Body>
+R run_twin(const std::string& name, const std::vector<PlainTensor>& inputs, Body body) {
+  R r;
   auto it = torch_ops().find(name);
   if (it == torch_ops().end()) {
     r.error = "no torch twin for " + name;
@@ -148,7 +152,7 @@ Result evaluate(const std::string& name, const std::vector<PlainTensor>& inputs)
   }
   try {
     r.mode = run_with_fallback(inputs, [&](const std::vector<at::Tensor>& ts, std::optional<at::ScalarType> half) {
-      r.value = from_torch(round_back(it->second(ts), half));
+      body(it->second, ts, half, r);
     });
     r.ok = true;
   } catch (const Unsupported& u) {
@@ -164,38 +168,27 @@ Result evaluate(const std::string& name, const std::vector<PlainTensor>& inputs)
   return r;
 }
 
+Result evaluate(const std::string& name, const std::vector<PlainTensor>& inputs) {
+  return run_twin<Result>(name, inputs,
+                          [](const auto& twin, const std::vector<at::Tensor>& ts, std::optional<at::ScalarType> half,
+                             Result& r) { r.value = from_torch(round_back(twin(ts), half)); });
+}
+
 GradResult gradients(const std::string& name, const std::vector<PlainTensor>& inputs, const PlainTensor& upstream) {
-  GradResult r;
-  auto it = torch_ops().find(name);
-  if (it == torch_ops().end()) {
-    r.error = "no torch twin for " + name;
-    return r;
-  }
-  try {
-    r.mode = run_with_fallback(inputs, [&](const std::vector<at::Tensor>& in, std::optional<at::ScalarType> half) {
-      std::vector<at::Tensor> ts;
-      for (const at::Tensor& t : in) ts.push_back(t.is_floating_point() ? t.clone().requires_grad_(true) : t);
-      at::Tensor out = it->second(ts);
-      r.grads.assign(ts.size(), PlainTensor{});
-      if (out.requires_grad()) out.backward(to_torch(upstream).to(out.scalar_type()));
-      for (size_t i = 0; i < ts.size(); ++i) {
-        if (!ts[i].requires_grad()) continue;
-        at::Tensor g = ts[i].grad().defined() ? ts[i].grad() : at::zeros_like(ts[i]);
-        r.grads[i] = from_torch(round_back(g, half));
-      }
-    });
-    r.ok = true;
-  } catch (const Unsupported& u) {
-    r.mode = Mode::None;
-    r.error = u.why;
-  } catch (const c10::Error& e) {
-    r.mode = base_mode(inputs);
-    r.error = first_line(e.what_without_backtrace());
-  } catch (const std::exception& e) {  // as evaluate(): some ATen checks throw plain exceptions
-    r.mode = base_mode(inputs);
-    r.error = first_line(e.what());
-  }
-  return r;
+  return run_twin<GradResult>(
+      name, inputs,
+      [&](const auto& twin, const std::vector<at::Tensor>& in, std::optional<at::ScalarType> half, GradResult& r) {
+        std::vector<at::Tensor> ts;
+        for (const at::Tensor& t : in) ts.push_back(t.is_floating_point() ? t.clone().requires_grad_(true) : t);
+        at::Tensor out = twin(ts);
+        r.grads.assign(ts.size(), PlainTensor{});
+        if (out.requires_grad()) out.backward(to_torch(upstream).to(out.scalar_type()));
+        for (size_t i = 0; i < ts.size(); ++i) {
+          if (!ts[i].requires_grad()) continue;
+          at::Tensor g = ts[i].grad().defined() ? ts[i].grad() : at::zeros_like(ts[i]);
+          r.grads[i] = from_torch(round_back(g, half));
+        }
+      });
 }
 
 }  // namespace anvil::torch_oracle
