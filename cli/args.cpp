@@ -1,15 +1,20 @@
 #include <set>
 
 #include "cli/commands.h"
+#include "engine/support/check.h"
 #include "engine/support/error.h"
 
 namespace anvil::cli {
 namespace {
 // Flags that take a value; every other --flag is a switch.
-const std::set<std::string> kValued = {"--time", "--runs", "--seed", "--jobs", "--target", "--cases", "--out", "--dir"};
+// flag_value checks its name is here, so positional() never mistakes a flag's value for an argument.
+const std::set<std::string> kValued = {"--cache",     "--cases", "--corpus", "--dir",      "--fuse",
+                                       "--instances", "--jobs",  "--out",    "--replayer", "--report",
+                                       "--runs",      "--seed",  "--target", "--time",     "--timeout"};
 }  // namespace
 
 std::optional<std::string> flag_value(const Args& args, const std::string& name) {
+  ANVIL_CHECK(kValued.count(name)) << name << " takes a value: list it in kValued";
   for (size_t i = 0; i < args.size(); ++i)
     if (args[i] == name) {
       if (i + 1 >= args.size()) (ErrorBuilder("anvil") << name << " needs a value").raise();

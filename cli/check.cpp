@@ -55,6 +55,11 @@ Row prove_rules() {
   return {"prove", "rewrite rules (Z3)", r.exit_code == 0, line_with(r.output, "total:"), r.seconds};
 }
 
+Row prove_views() {
+  const ProcResult r = run_process({self_exe(), "verify", "views"}, {}, binary_dir() + "/check-views.log");
+  return {"prove", "views: movement sequences (Z3)", r.exit_code == 0, line_with(r.output, "views:"), r.seconds};
+}
+
 Row properties(const std::string& seed) {
   const ProcResult r = run_process({binary_dir() + "/verify/test_props"},
                                    {"RC_PARAMS=seed=" + seed + " max_success=1000"}, binary_dir() + "/check-props.log");
@@ -104,6 +109,7 @@ int cmd_check(const Args& args) {
   step(replay_regress());
   for (const fuzz::Target& t : fuzz::all_targets()) step(replay_corpus(t.name));
   step(prove_rules());
+  step(prove_views());
   step(properties(seed));
   for (const fuzz::Target& t : fuzz::all_targets()) step(fuzz(t.name, seconds, std::stol(seed), backends));
 

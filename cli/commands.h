@@ -13,6 +13,8 @@ int cmd_check(const Args& args);
 int cmd_verify(const Args& args);
 int cmd_verify_dispatch(const Args& args);  // `verify rules ...` to cmd_verify_rules, else cmd_verify
 int cmd_verify_rules(const Args& args);
+int cmd_verify_views(const Args& args);    // `verify views`: Z3 proofs of random movement sequences
+int cmd_verify_kernels(const Args& args);  // `verify kernels`: kernel proofs on a workload, and their share of compile
 int cmd_regress(const Args& args);
 int cmd_fuzz(const Args& args);
 int cmd_reduce(const Args& args);

@@ -1,5 +1,5 @@
 // anvil corpus TARGET [--runs N] [--seed N]: writes N fresh generated inputs to corpus/TARGET/
-// (seed-NNNN.uop), the starting point of every campaign and of the corpus replay.
+// (seed-NNNN.uop, or .bin for binary inputs), the starting point of every campaign and of the corpus replay.
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -26,9 +26,11 @@ int cmd_corpus(const Args& args) {
   for (long i = 0; written < count && i < count * 20; ++i) {
     std::string text = target->generate(src);
     if (target->run(text).kind != fuzz::Outcome::Ok) continue;  // seeds must pass: findings go to regress/
+    // A binary input (safetensors files) is written as it is, named .bin; text inputs are .uop.
+    const bool binary = text.find('\0') != std::string::npos;
     char file[32];
-    std::snprintf(file, sizeof file, "seed-%04ld.uop", written++);
-    std::ofstream(dir / file) << text;
+    std::snprintf(file, sizeof file, "seed-%04ld.%s", written++, binary ? "bin" : "uop");
+    std::ofstream(dir / file, std::ios::binary) << text;
   }
   std::printf("corpus %s: wrote %ld seeds to %s\n", pos[0].c_str(), written, dir.c_str());
   return written == count ? 0 : 1;

@@ -14,6 +14,7 @@
 #include "cli/paths.h"
 #include "cli/replay.h"
 #include "engine/support/error.h"
+#include "fuzz/lib/case_size.h"
 #include "fuzz/lib/finding.h"
 
 namespace fs = std::filesystem;
@@ -68,6 +69,7 @@ int cmd_regress(const Args& args) {
   std::sort(cases.begin(), cases.end());
 
   std::map<std::string, int> counts;
+  std::vector<size_t> sizes;  // each case in its target's measure (nodes, steps, statements)
   int bad = 0;
   for (const fs::path& p : cases) {
     const std::string rel = fs::relative(p, dir / "cases").generic_string();
@@ -78,6 +80,8 @@ int cmd_regress(const Args& args) {
       status = "ERROR";
       detail = "no fuzz target named '" + target_name + "'";
     } else {
+      std::ifstream text(p, std::ios::binary);
+      sizes.push_back(target->size(std::string(std::istreambuf_iterator<char>(text), {})));
       const CaseResult out = replay_case(target_name, p.string(), timeout_s, replayer);
       const bool expected_fail = catalog.count(rel) != 0;
       if (out.kind == CaseResult::Rejected || out.kind == CaseResult::NoRunner) {
@@ -108,6 +112,7 @@ int cmd_regress(const Args& args) {
   std::printf("regress: %zu cases: %d passed, %d xfail, %d failed, %d crashed, %d timed out, %d xpass, %d errors\n",
               cases.size(), counts["PASS"], counts["XFAIL"], counts["FAIL"], counts["CRASH"], counts["TIMEOUT"],
               counts["XPASS"], counts["ERROR"]);
+  std::printf("regress: median case size %g (UOp nodes, movement steps or statements)\n", fuzz::median_size(sizes));
   if (collect) {
     write_catalog(catalog_path, collected);
     std::printf("regress: catalog rewritten with %zu expected failures\n", collected.size());

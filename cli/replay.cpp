@@ -6,6 +6,23 @@
 #include "cli/proc.h"
 
 namespace anvil::cli {
+namespace {
+
+// The last `=== anvil crash: STAGE OP BACKEND` line the child printed (engine/support/breadcrumb.h):
+// the signature names its op and backend; "-" where it printed none.
+std::string crash_signature(const std::string& target, const char* kind, const std::string& output,
+                            std::string& stage) {
+  static const std::regex line("(^|\n)=== anvil (crash|timeout): (\\S+) (\\S+) (\\S+)");
+  std::string op = "-", backend = "-";
+  for (auto it = std::sregex_iterator(output.begin(), output.end(), line); it != std::sregex_iterator(); ++it) {
+    stage = (*it)[3];
+    op = (*it)[4];
+    backend = (*it)[5];
+  }
+  return target + "/" + kind + "/" + op + "/" + backend;
+}
+
+}  // namespace
 
 const char* kind_name(CaseResult::Kind kind) {
   switch (kind) {
@@ -33,7 +50,7 @@ CaseResult replay_case(const std::string& target, const std::string& file, doubl
   // a signal, a sanitizer report (exit 1 with no verdict), an abort, a missing binary.
   if (r.timed_out) {
     out.kind = CaseResult::Timeout;
-    out.signature = target + "/timeout/-/-";
+    out.signature = crash_signature(target, "timeout", r.output, out.stage);
   } else if (r.exit_code == 127 && r.output.rfind("cannot run ", 0) == 0) {
     out.kind = CaseResult::NoRunner;
   } else if (r.exit_code == 0) {
@@ -45,7 +62,7 @@ CaseResult replay_case(const std::string& target, const std::string& file, doubl
     out.kind = CaseResult::Rejected;
   } else {
     out.kind = CaseResult::Crash;
-    out.signature = target + "/crash/-/-";
+    out.signature = crash_signature(target, "crash", r.output, out.stage);
   }
   return out;
 }

@@ -7,8 +7,11 @@ namespace anvil::cli {
 
 struct CaseResult {
   enum Kind { Pass, Fail, Crash, Timeout, Rejected, NoRunner } kind = Pass;  // NoRunner: not built
-  std::string signature;  // the finding's (Fail); "TARGET/crash/-/-" or ".../timeout/-/-" otherwise
-  std::string output;     // the child's stdout and stderr
+  // The finding's (Fail); a crash or timeout: "TARGET/crash/OP/BACKEND" from the child's last
+  // `=== anvil crash: STAGE OP BACKEND` line, "-" for what it did not print.
+  std::string signature;
+  std::string stage = "-";  // the engine stage of that line: schedule, lower, interp, ref, ...
+  std::string output;       // the child's stdout and stderr
   int exit_code = 0;
 };
 

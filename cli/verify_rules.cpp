@@ -43,7 +43,12 @@ void print_json(const verify::RulesReport& r) {
                     {"cached", row.cached}});
   for (const verify::TerminationRow& t : r.termination)
     term.push_back({{"set", t.set},
-                    {"check", "bounded rewriting"},
+                    {"check", t.order.ordered ? "reduction order" : "bounded rewriting"},
+                    {"terminates", t.order.ordered},
+                    {"order", verify::order_text(t.order)},
+                    {"weights", t.order.order},
+                    {"not_decreasing", t.order.not_decreasing},
+                    {"code_rules", t.order.code_rules},
                     {"instances", t.instances},
                     {"fixed_points", t.fixed_points},
                     {"max_rewrites", t.max_rewrites}});
@@ -93,6 +98,8 @@ int cmd_verify_rules(const Args& args) {
 
 int cmd_verify_dispatch(const Args& args) {
   if (!args.empty() && args[0] == "rules") return cmd_verify_rules(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "views") return cmd_verify_views(Args(args.begin() + 1, args.end()));
+  if (!args.empty() && args[0] == "kernels") return cmd_verify_kernels(Args(args.begin() + 1, args.end()));
   return cmd_verify(args);
 }
 

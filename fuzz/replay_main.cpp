@@ -7,11 +7,14 @@
 #include <sstream>
 #include <vector>
 
+#include "engine/support/breadcrumb.h"
 #include "fuzz/lib/finding.h"
 
 namespace fs = std::filesystem;
 
 int main(int argc, char** argv) {
+  // A crash prints `=== anvil crash: STAGE OP BACKEND`, which triage turns into the signature.
+  anvil::breadcrumb::install_crash_handlers(true);
   const anvil::fuzz::Target* target = anvil::fuzz::find_target(ANVIL_FUZZ_TARGET);
   std::vector<fs::path> files;
   for (int i = 1; i < argc; ++i) {

@@ -13,6 +13,8 @@ struct TermRep {
 
 struct Context::Impl {
   z3::context z;
+  std::optional<z3::solver> reused;  // check_valid_reused's, made at its first call
+  uint64_t rlimit_seen = 0;          // Z3 counts resources per context: a check's use is the difference
 };
 
 struct TermAccess {
@@ -132,42 +134,79 @@ Term Context::fp_nan(int ebits, int sbits) {
   return T(impl_->z.fpa_nan(impl_->z.fpa_sort(static_cast<unsigned>(ebits), static_cast<unsigned>(sbits))));
 }
 
-CheckResult Context::check_valid(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit,
-                                 unsigned fuse_ms) {
+namespace {
+
+// Checks ¬formula on `s` (its parameters already set): the verdict, a model's shown terms, and the
+// resources this check used.
+CheckResult run_check(z3::solver& s, uint64_t& rlimit_seen, const Term& formula, const std::vector<Shown>& show,
+                      unsigned fuse_ms) {
   CheckResult out;
-  try {
-    z3::solver s(impl_->z);
-    z3::params p(impl_->z);
-    p.set("rlimit", static_cast<unsigned>(rlimit));
-    if (fuse_ms) p.set("timeout", fuse_ms);
-    s.set(p);
-    s.add(!E(formula));
-    const z3::check_result r = s.check();
-    const z3::stats st = s.statistics();
-    for (unsigned i = 0; i < st.size(); ++i)
-      if (st.key(i) == "rlimit count")
-        out.rlimit_used = st.is_uint(i) ? st.uint_value(i) : static_cast<uint64_t>(st.double_value(i));
-    if (r == z3::unsat) {
-      out.outcome = Outcome::Proved;
-    } else if (r == z3::sat) {
-      out.outcome = Outcome::Refuted;
-      const z3::model m = s.get_model();
-      for (const Shown& sh : show) {
-        if (!out.model.empty()) out.model += ", ";
-        out.model += sh.label + " = " + model_value(m.eval(E(sh.term), true), sh.is_signed);
-      }
-    } else {
-      out.outcome = Outcome::Unknown;
-      out.reason = s.reason_unknown();
-      if (out.reason == "canceled" || out.reason == "timeout")
-        out.reason +=
-            " (the rlimit, or the " + std::to_string(fuse_ms / 1000) + " s fuse of a search that stopped counting)";
+  s.add(!E(formula));
+  const z3::check_result r = s.check();
+  const z3::stats st = s.statistics();
+  for (unsigned i = 0; i < st.size(); ++i) {
+    if (st.key(i) != "rlimit count") continue;
+    const uint64_t count = st.is_uint(i) ? st.uint_value(i) : static_cast<uint64_t>(st.double_value(i));
+    out.rlimit_used = count >= rlimit_seen ? count - rlimit_seen : count;
+    rlimit_seen = count;
+  }
+  if (r == z3::unsat) {
+    out.outcome = Outcome::Proved;
+  } else if (r == z3::sat) {
+    out.outcome = Outcome::Refuted;
+    const z3::model m = s.get_model();
+    for (const Shown& sh : show) {
+      if (!out.model.empty()) out.model += ", ";
+      out.model += sh.label + " = " + model_value(m.eval(E(sh.term), true), sh.is_signed);
     }
-  } catch (const z3::exception& e) {
+  } else {
     out.outcome = Outcome::Unknown;
-    out.reason = std::string("z3: ") + e.msg();
+    out.reason = s.reason_unknown();
+    if (out.reason == "canceled" || out.reason == "timeout")
+      out.reason +=
+          " (the rlimit, or the " + std::to_string(fuse_ms / 1000) + " s fuse of a search that stopped counting)";
   }
   return out;
+}
+
+void set_limits(z3::context& z, z3::solver& s, uint64_t rlimit, unsigned fuse_ms) {
+  z3::params p(z);
+  p.set("rlimit", static_cast<unsigned>(rlimit));  // counted from the check's start
+  p.set("timeout", fuse_ms ? fuse_ms : 4294967295U);
+  s.set(p);
+}
+
+}  // namespace
+
+CheckResult Context::check_valid(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit,
+                                 unsigned fuse_ms) {
+  try {
+    z3::solver s(impl_->z);
+    set_limits(impl_->z, s, rlimit, fuse_ms);
+    return run_check(s, impl_->rlimit_seen, formula, show, fuse_ms);
+  } catch (const z3::exception& e) {
+    CheckResult out;
+    out.reason = std::string("z3: ") + e.msg();
+    return out;
+  }
+}
+
+CheckResult Context::check_valid_reused(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit,
+                                        unsigned fuse_ms) {
+  try {
+    if (!impl_->reused) impl_->reused.emplace(impl_->z);
+    z3::solver& s = *impl_->reused;
+    set_limits(impl_->z, s, rlimit, fuse_ms);
+    s.push();
+    CheckResult out = run_check(s, impl_->rlimit_seen, formula, show, fuse_ms);
+    s.pop();
+    return out;
+  } catch (const z3::exception& e) {
+    impl_->reused.reset();  // its scopes may be unbalanced now: the next call starts afresh
+    CheckResult out;
+    out.reason = std::string("z3: ") + e.msg();
+    return out;
+  }
 }
 
 std::optional<__int128> Context::eval_ground(const Term& t) {

@@ -43,9 +43,9 @@ struct Shown {
 
 struct CheckResult {
   Outcome outcome = Outcome::Unknown;
-  std::string model;   // Refuted: "label = value" pairs, comma-separated
-  std::string reason;  // Unknown: Z3's reason (e.g. "max. resource limit exceeded")
-  uint64_t rlimit_used = 0;
+  std::string model;         // Refuted: "label = value" pairs, comma-separated
+  std::string reason;        // Unknown: Z3's reason (e.g. "max. resource limit exceeded")
+  uint64_t rlimit_used = 0;  // resource units this check used
 };
 
 class Context {
@@ -73,6 +73,12 @@ class Context {
   CheckResult check_valid(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit,
                           unsigned fuse_ms = kDefaultFuseMs);
   static constexpr unsigned kDefaultFuseMs = 30'000;
+  // check_valid on one solver kept by this context, each call inside its own push/pop scope: a
+  // fresh solver costs ~0.1-0.3 s of set-up, a scope ~10 ms. The rlimit counts from each call's
+  // start; what a call learns is popped with its scope, but the solver's heuristics (activities,
+  // phase) carry over, so an answer near the rlimit may depend on the calls before it in the process.
+  CheckResult check_valid_reused(const Term& formula, const std::vector<Shown>& show, uint64_t rlimit,
+                                 unsigned fuse_ms = kDefaultFuseMs);
   // A ground term through Z3's simplifier: Int as is, bit-vectors unsigned, Bool as 0/1;
   // nullopt when it does not simplify to a numeral.
   std::optional<__int128> eval_ground(const Term& t);

@@ -13,6 +13,7 @@
 #include "engine/runtime/kernel_check.h"
 #include "engine/runtime/realize_allocator.h"
 #include "engine/schedule/schedule.h"
+#include "engine/support/breadcrumb.h"
 #include "engine/support/check.h"
 #include "engine/support/deep_stack.h"
 #include "engine/support/env.h"
@@ -69,12 +70,21 @@ size_t graph_depth(const UOp& root) {
   return deepest;
 }
 
+// The op a kernel computes, for crash reports: the value its STORE writes (SINK(STORE(at, value))).
+const char* kernel_op_name(const UOp& ast) {
+  UOp u = ast;
+  while ((u.op() == Op::SINK || u.op() == Op::STORE) && !u.src().empty()) u = UOp(u.src().back());
+  return op_name(u.op()).data();
+}
+
 UOp realize_here(const UOp& root) {
   const auto start = std::chrono::steady_clock::now();
+  breadcrumb::Scope crumb("schedule", op_name(root.op()).data(), "-");
   const Schedule s = make_schedule({root});
   std::unordered_map<int64_t, std::shared_ptr<Buffer>> made;  // outputs of this schedule, by uid
   for (size_t k = 0; k < s.kernels.size(); ++k) {
     const Kernel& kernel = s.kernels[k];
+    breadcrumb::Scope kernel_crumb("lower", kernel_op_name(kernel.ast), "interp");
     if (const KernelChecker check = kernel_checker()) check(kernel.ast);  // e.g. bounds proofs (ANVIL_CHECK_OOB)
     const std::vector<UOp> program = program_for(kernel.ast);
     if (debug_level() >= 2) std::fprintf(stderr, "kernel %zu:\n%s\n", k, to_text(program).c_str());
@@ -96,6 +106,7 @@ UOp realize_here(const UOp& root) {
       held.push_back(buf);
       slots.push_back(buf.get());
     }
+    breadcrumb::g_slot.stage.store("interp", std::memory_order_relaxed);
     const interp::RunResult r = interp::run_program(program, slots, {}, kMaxSteps);
     ANVIL_CHECK(r.ok()) << "realize: kernel " << k << " misbehaved: " << events_text(r) << "\n" << to_text(program);
   }

@@ -6,6 +6,7 @@
 
 #include "engine/ir/shape.h"
 #include "engine/schedule/kernel_ast.h"
+#include "engine/support/breadcrumb.h"
 #include "engine/support/check.h"
 #include "engine/tensor/storage.h"
 
@@ -44,7 +45,9 @@ class Scheduler {
 
   Schedule run() {
     const NodeSet root_set(roots_.begin(), roots_.end());
+    breadcrumb::Scope crumb("schedule", nullptr, "-");  // a crash names the node being scheduled
     for (const UOp& n : topo_) {
+      breadcrumb::set_op(op_name(n.op()).data());
       const bool root = root_set.count(n) && !is_buffer_view(n);
       if (root || n.op() == Op::CONTIGUOUS || (n.op() == Op::REDUCE_AXIS && !fusable_reduce(n, root_set))) realize(n);
     }
@@ -95,6 +98,7 @@ class Scheduler {
   }
 
   void add_kernel(const UOp& n, Schedule& out) {
+    breadcrumb::set_op(op_name(n.op()).data());
     const UOp buf = buffer_.at(n);
     if (buf.arg_ints()[1] == 0) return;  // nothing to compute
     KernelAst k = build_kernel_ast(n, buf, [this](const UOp& u) { return realized(u); });

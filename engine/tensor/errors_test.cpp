@@ -200,5 +200,109 @@ TEST(Errors, Devices) {
   expect_error([] { f23().to("no_such_backend"); }, "to", {"'no_such_backend'", "registered"});
 }
 
+TEST(Errors, LossesAndSorting) {
+  const Tensor logits = Tensor::zeros({2, 3});
+  const Tensor t = Tensor::zeros({2}, dtypes::int64);
+  expect_error([&] { cross_entropy(logits, t, std::nullopt, -100, "avg"); }, "cross_entropy", {"\"avg\""});
+  expect_error([&] { cross_entropy(logits, t.to(dtypes::int32)); }, "cross_entropy", {"int64", "int32"});
+  expect_error([&] { nll_loss(logits, Tensor::zeros({3}, dtypes::int64)); }, "nll_loss", {"[3]", "[2, 3]", "[2]"});
+  expect_error([&] { nll_loss(logits, t, Tensor::ones({2})); }, "nll_loss", {"weight", "[3]", "[2]"});
+  expect_error([&] { nll_loss(Tensor::scalar(1.0), t); }, "nll_loss", {"0-d"});
+  expect_error([&] { cross_entropy(logits, t, std::nullopt, -100, "mean", 1.5); }, "cross_entropy",
+               {"label_smoothing"});
+  expect_error([&] { cross_entropy(logits.to(dtypes::int32), t); }, "cross_entropy", {"int32"});
+  expect_error([&] { mse_loss(logits, Tensor::zeros({4})); }, "mse_loss", {"[2, 3]", "[4]"});
+  expect_error([&] { binary_cross_entropy(logits, Tensor::zeros({3})); }, "binary_cross_entropy", {"[3]", "[2, 3]"});
+  expect_error([&] { binary_cross_entropy_with_logits(logits, logits, std::nullopt, "mean", Tensor::ones({2})); },
+               "binary_cross_entropy_with_logits", {"[2]", "[2, 3]"});
+  expect_error([] { Tensor::zeros({2, 3}).topk(4); }, "topk", {"k 4", "size 3", "[2, 3]"});
+  expect_error([] { Tensor::zeros({2, 3}).topk(-1); }, "topk", {"k -1"});
+  expect_error([] { Tensor::zeros({2, 3}).sort(2); }, "sort", {"axis 2"});
+  expect_error([] { Tensor::scalar(1.0).argsort(1); }, "argsort", {"axis 1"});
+}
+
+// Integer-tensor indexing (gather.cpp, scatter.cpp, cumulative.cpp, setitem.cpp).
+TEST(Errors, IntegerIndexing) {
+  const Tensor x = f23();
+  const Tensor i11 = Tensor::zeros({1, 1}, dtypes::int64);
+  // Index dtype: int64 only (gather, scatter), int64 or int32 (index, index_select, embedding).
+  expect_error([&] { x.gather(1, Tensor::zeros({2, 3}, dtypes::int32)); }, "gather", {"int64", "int32", "[2, 3]"});
+  expect_error([&] { x.scatter(0, Tensor::zeros({1, 1}), x); }, "scatter", {"int64", "float32"});
+  expect_error([&] { x.index({Tensor::zeros({1})}); }, "index", {"int64", "float32"});
+  expect_error([&] { x.index({Tensor::zeros({2}, dtypes::bool_)}); }, "index",
+               {"bool mask", "[2]", "nonzero", "masked_select"});
+  expect_error([&] { x.index_select(0, Tensor::zeros({1}, dtypes::int16)); }, "index_select", {"int16"});
+  expect_error([&] { embedding(Tensor::zeros({2}), x); }, "embedding", {"int64", "float32", "[2]"});
+  expect_error([&] { embedding(Tensor::zeros({2}, dtypes::int64), Tensor::zeros({3})); }, "embedding", {"2-D"});
+  // Rank and extent.
+  expect_error([&] { x.gather(1, Tensor::zeros({1}, dtypes::int64)); }, "gather", {"[1]", "[2, 3]", "dimensions"});
+  expect_error([&] { x.gather(1, Tensor::zeros({3, 1}, dtypes::int64)); }, "gather", {"[3, 1]", "dimension 0"});
+  expect_error([&] { x.scatter_add(0, Tensor::zeros({1}, dtypes::int64), x); }, "scatter_reduce",
+               {"[1]", "[2, 3]", "number of dimensions"});
+  expect_error([&] { x.index_select(0, i11); }, "index_select", {"[1, 1]", "0-d or 1-d"});
+  // The source smaller than the index.
+  expect_error(
+      [&] {
+        x.scatter(0, Tensor::zeros({2, 2}, dtypes::int64), Tensor::zeros({1, 2}));
+      },
+      "scatter", {"[2, 2]", "source [1, 2]", "dimension 0"});
+  expect_error(
+      [&] {
+        x.scatter_reduce(1, Tensor::zeros({1, 3}, dtypes::int64), Tensor::zeros({1, 2}), "sum");
+      },
+      "scatter_reduce", {"[1, 3]", "source [1, 2]", "dimension 1"});
+  expect_error([&] { x.scatter(0, i11, Tensor::zeros({1, 1}, dtypes::float64)); }, "scatter", {"float64", "float32"});
+  expect_error([&] { x.scatter_reduce(0, i11, x, "max"); }, "scatter_reduce", {"\"max\"", "amax"});
+  expect_error(
+      [&] {
+        Tensor::zeros({2}, dtypes::bool_)
+            .scatter_reduce(0, Tensor::zeros({1}, dtypes::int64), Tensor::zeros({1}, dtypes::bool_), "mean");
+      },
+      "scatter_reduce", {"mean", "bool"});
+  // Dim out of range.
+  expect_error([&] { x.gather(2, i11); }, "gather", {"axis 2", "rank 2"});
+  expect_error([&] { x.scatter(-3, i11, 1); }, "scatter", {"axis -3"});
+  expect_error([&] { x.index_select(2, Tensor::zeros({1}, dtypes::int64)); }, "index_select", {"axis 2"});
+  expect_error([&] { x.cumsum(2); }, "cumsum", {"axis 2"});
+  expect_error([&] { Tensor::scalar(1.0).cumprod(1); }, "cumprod", {"axis 1"});
+  // one_hot: int64 input, num_classes -1 or >= 0, and -1 needs values to infer from.
+  expect_error([&] { x.one_hot(3); }, "one_hot", {"int64", "float32"});
+  expect_error([&] { Tensor::zeros({2}, dtypes::int64).one_hot(-2); }, "one_hot", {"-1 or >= 0", "-2"});
+  expect_error([&] { Tensor::zeros({0}, dtypes::int64).one_hot(); }, "one_hot", {"empty", "[0]"});
+  // masked_fill: a bool mask that broadcasts, a 0-d value.
+  expect_error([&] { x.masked_fill(Tensor::zeros({2, 3}), 1); }, "masked_fill", {"bool", "float32"});
+  expect_error([&] { x.masked_fill(Tensor::zeros({2}, dtypes::bool_), 1); }, "masked_fill", {"[2, 3]", "[2]"});
+  expect_error([&] { x.masked_fill(Tensor::zeros({3}, dtypes::bool_), Tensor::zeros({1})); }, "masked_fill",
+               {"0-d", "[1]"});
+}
+
+TEST(Errors, InPlaceUpdates) {
+  Tensor x = f23();
+  const Tensor i2 = Tensor::zeros({2}, dtypes::int64);
+  // index_put_: values broadcast one way, to the indexed shape [2, 3] here.
+  expect_error([&] { x.index_put_({i2}, Tensor::zeros({4})); }, "index_put_", {"[4]", "[2, 3]"});
+  expect_error([&] { x.index_put_({i2}, Tensor::zeros({5, 2, 3})); }, "index_put_", {"[5, 2, 3]", "[2, 3]"});
+  expect_error([&] { x.index_put_({i2, i2, i2}, Tensor::zeros({})); }, "index_put_", {"3 index tensors", "[2, 3]"});
+  expect_error(
+      [&] {
+        x.index_put_({i2, Tensor::zeros({3}, dtypes::int64)}, Tensor::zeros({}));
+      },
+      "index_put_", {"[2]", "[3]", "broadcast"});
+  expect_error([&] { x.index_put_({Tensor::zeros({2})}, Tensor::zeros({})); }, "index_put_", {"int64", "float32"});
+  expect_error([&] { Tensor::zeros({2}, dtypes::bool_).index_put_({i2}, Tensor::zeros({}, dtypes::bool_), true); },
+               "index_put_", {"accumulate", "bool"});
+  // setitem, masked_fill_.
+  expect_error([&] { x.setitem({int64_t{0}}, Tensor::zeros({2})); }, "setitem", {"[2]", "[3]"});
+  expect_error([&] { x.setitem({int64_t{2}}, 1); }, "setitem", {"index 2"});
+  expect_error(
+      [&] {
+        x.masked_fill_(Tensor::zeros({2, 1, 3}, dtypes::bool_), 1);
+      },
+      "masked_fill_", {"[2, 1, 3]", "[2, 3]"});
+  // assign: the same shape and dtype.
+  expect_error([&] { x.assign(Tensor::zeros({3, 2})); }, "assign", {"[3, 2]", "[2, 3]"});
+  expect_error([&] { x.assign(Tensor::zeros({2, 3}, dtypes::float64)); }, "assign", {"float64", "float32"});
+}
+
 }  // namespace
 }  // namespace anvil

@@ -43,7 +43,13 @@ Tensor strided(const Tensor& x, int64_t dim, int64_t start, int64_t len, int64_t
 
 }  // namespace
 
+namespace tensor_detail {
+Tensor advanced_index(const Tensor& self, const std::vector<IndexItem>& items);  // gather.cpp
+}
+
 Tensor Tensor::index(const std::vector<IndexItem>& items) const {
+  for (const IndexItem& item : items)  // integer-tensor items: advanced indexing (gather.cpp)
+    if (std::holds_alternative<TensorItem>(item)) return tensor_detail::advanced_index(*this, items);
   int64_t consumed = 0, ellipses = 0;
   for (const IndexItem& item : items) {
     consumed += consumes_dim(item);

@@ -67,7 +67,13 @@ struct NewAxisTag {};
 struct EllipsisTag {};
 inline constexpr NewAxisTag NewAxis{};
 inline constexpr EllipsisTag Ellipsis{};
-using IndexItem = std::variant<int64_t, Slice, NewAxisTag, EllipsisTag>;
+class Tensor;
+// An integer (int64/int32) tensor as an index item: advanced indexing (gather.cpp). A bool mask raises.
+struct TensorItem {
+  std::shared_ptr<const Tensor> t;
+  TensorItem(const Tensor& t);  // NOLINT(google-explicit-constructor): a[idx] reads best
+};
+using IndexItem = std::variant<int64_t, Slice, NewAxisTag, EllipsisTag, TensorItem>;
 
 // The function that realizes a graph: returns a RESHAPE(BUFFER) (or BUFFER) graph of the same shape
 // and dtype whose storage is registered (storage.h). The runtime installs it; none at start.
@@ -288,6 +294,59 @@ class Tensor {
   Tensor slice(int64_t axis, std::optional<int64_t> start,
                std::optional<int64_t> stop) const;  // Python's a[start:stop]
   Tensor flip(std::vector<int64_t> axes) const;
+
+  // ---- Integer-tensor indexing (gather.cpp, scatter.cpp, cumulative.cpp, setitem.cpp). ----
+  // Index tensors are int64 (int32 where PyTorch takes it too: index(), index_select); anything else
+  // raises. PyTorch raises on out-of-range index values, which a lazy engine cannot see in time, so
+  // they have a defined value instead: gather, index_select, index() and embedding select nothing
+  // there (0, like a one-hot miss); scatter*, index_put_ write nothing; one_hot gives an all-zero row.
+  // index(), index_put_ and setitem, like Python, first wrap negative values once (-1 is the last),
+  // so their range is [-size, size); gather, scatter*, index_select and embedding take [0, size)
+  // only (PyTorch raises on negatives there). Duplicate indices in scatter and index_put_
+  // (accumulate=false): the last writer in row-major order of the index wins (torch: unspecified).
+  // Index-tensor items of index(): one or several (broadcast together); when they are adjacent the
+  // result dims go where they stood, else first (numpy's rule). A bool tensor item (a mask) raises:
+  // its result shape depends on its values (torch's nonzero / masked_select); use masked_fill or where.
+  Tensor gather(int64_t dim, const Tensor& index) const;
+  Tensor scatter(int64_t dim, const Tensor& index, const Tensor& src) const;
+  Tensor scatter(int64_t dim, const Tensor& index, Number value) const;
+  Tensor scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const;
+  // reduce: "sum", "prod", "mean", "amax", "amin"; integer "mean" rounds toward floor, as PyTorch.
+  Tensor scatter_reduce(int64_t dim, const Tensor& index, const Tensor& src, const std::string& reduce,
+                        bool include_self = true) const;
+  Tensor index_select(int64_t dim, const Tensor& index) const;
+  Tensor masked_fill(const Tensor& mask, const Operand& value) const;  // value: a number or a 0-d tensor
+  // Cumulative sum/product along dim; bool and integer inputs give int64 (as PyTorch), exact.
+  Tensor cumsum(int64_t dim, std::optional<DType> dtype = std::nullopt) const;
+  Tensor cumprod(int64_t dim, std::optional<DType> dtype = std::nullopt) const;
+  // int64 one-hot of an int64 tensor: shape + [num_classes]. num_classes = -1 realizes the index
+  // to find max + 1 (as PyTorch). Negative values raise in PyTorch; here their row is all zeros.
+  Tensor one_hot(int64_t num_classes = -1) const;
+
+  // ---- Sorting (sort.cpp): rank by counting comparisons along dim, then place by a one-hot compare;
+  // O(n^2) work per row of n, in two fused reduce kernels. NaN sorts as the largest value and ties
+  // keep index order (always stable; torch's stable=false may order ties either way). Indices int64.
+  std::pair<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false, bool stable = false) const;
+  Tensor argsort(int64_t dim = -1, bool descending = false, bool stable = false) const;
+  // The k largest (smallest) along dim; Error("topk") when k is outside [0, size]. Unsorted results
+  // come sorted too (torch leaves their order unspecified).
+  std::pair<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
+
+  // ---- In-place updates (setitem.cpp). They replace the value of this handle and its copies (the
+  // same Impl), lazily. Ordering, as PyTorch where a lazy engine can:
+  // - a tensor computed from this one before the update keeps the old value; one computed after
+  //   sees the new value (anvil's ops read the graph at the call, as PyTorch's compute at the call);
+  // - unlike PyTorch, views are not aliases: a view taken before the update keeps the old value, and
+  //   updating a view (t.index(...).index_put_(...)) does not write through to its base;
+  // - autograd: an update of a leaf that requires grad raises (as PyTorch's "a leaf Variable that
+  //   requires grad is being used in an in-place operation"); otherwise the gradient flows to the
+  //   old value where it was not overwritten and to the written values, as PyTorch's.
+  // values broadcast to the indexed shape and are cast to this dtype (as PyTorch's copy_).
+  Tensor& index_put_(const std::vector<Tensor>& indices, const Tensor& values, bool accumulate = false);
+  Tensor& setitem(const std::vector<IndexItem>& items, const Operand& value);  // t[items] = value
+  Tensor& assign(const Tensor& other);  // same shape and dtype, else Error("assign")
+  Tensor& masked_fill_(const Tensor& mask, const Operand& value);
+
   Tensor flatten(int64_t start = 0, int64_t end = -1) const;
   Tensor squeeze() const;              // every size-1 axis
   Tensor squeeze(int64_t axis) const;  // a no-op when the axis is not 1, as PyTorch
@@ -368,5 +427,82 @@ std::vector<Tensor> grad(const Tensor& out, const std::vector<Tensor>& inputs,
 Tensor pow(const Tensor& base, const Operand& exponent);
 Tensor pow(Number base, const Tensor& exponent);
 Tensor linear(const Tensor& x, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt);
+// torch.nn.functional.embedding: weight[indices] for an int64/int32 index tensor; weight is 2-D.
+Tensor embedding(const Tensor& indices, const Tensor& weight);
+Tensor one_hot(const Tensor& index, int64_t num_classes = -1);
+
+// ---- Losses (loss.cpp), as torch.nn.functional, built from log_softmax, one-hot compares, where and
+// sums (so ref and autograd need nothing new). reduction: "none", "mean" or "sum". Float inputs.
+// Class-index targets are int64 in [0, C) or ignore_index; torch raises on other values, which a lazy
+// engine cannot see in time: here such a target contributes 0 (and no weight to a mean's divisor).
+Tensor mse_loss(const Tensor& input, const Tensor& target, const std::string& reduction = "mean");
+// input [N, C, d1...] (or [C]) of log-probabilities, target [N, d1...] (or []); weight [C]. "mean"
+// divides by the summed weight of the targets that are not ignore_index (0 / 0 is NaN, as torch).
+Tensor nll_loss(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight = std::nullopt,
+                int64_t ignore_index = -100, const std::string& reduction = "mean");
+// Logits [N, C, d1...] (or [C]); target: class indices as nll_loss, or class probabilities of the
+// input's shape (a float target of the same shape). label_smoothing in [0, 1] mixes in the uniform.
+Tensor cross_entropy(const Tensor& input, const Tensor& target, const std::optional<Tensor>& weight = std::nullopt,
+                     int64_t ignore_index = -100, const std::string& reduction = "mean", double label_smoothing = 0);
+// input holds probabilities (torch raises outside [0, 1]; here log of a negative is NaN); each log is
+// clamped at -100 as torch. target has the input's shape; weight broadcasts to it.
+Tensor binary_cross_entropy(const Tensor& input, const Tensor& target,
+                            const std::optional<Tensor>& weight = std::nullopt, const std::string& reduction = "mean");
+// The stable form (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x); pos_weight broadcasts to the input.
+Tensor binary_cross_entropy_with_logits(const Tensor& input, const Tensor& target,
+                                        const std::optional<Tensor>& weight = std::nullopt,
+                                        const std::string& reduction = "mean",
+                                        const std::optional<Tensor>& pos_weight = std::nullopt);
+
+// ---- Convolution, pooling, normalization, dropout (conv.cpp, pool.cpp, norm.cpp, dropout.cpp), as
+// torch.nn.functional. NCHW; a 3-d input is one unbatched sample [C, H, W]. Windows are views (pad,
+// reshape, expand, shrink, permute), then a multiply and a sum, so they fuse as any reduce does.
+// Float tensors only; float16/bfloat16 compute in float32 and round once.
+struct Size2 {  // an int or an (h, w) pair, as PyTorch's _pair
+  int64_t h = 0, w = 0;
+  Size2(int64_t v) : h(v), w(v) {}  // NOLINT(google-explicit-constructor): stride=2 reads best
+  Size2(int64_t h, int64_t w) : h(h), w(w) {}
+};
+// weight [C_out, C_in / groups, kH, kW]; bias [C_out].
+Tensor conv2d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt,
+              Size2 stride = 1, Size2 padding = 0, Size2 dilation = 1, int64_t groups = 1);
+// torch's padding="valid" (none) and "same" (the output keeps H and W; stride 1 only; an odd total pad
+// puts the extra one after).
+enum class ConvPadding : uint8_t { Valid, Same };
+Tensor conv2d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias, Size2 stride,
+              ConvPadding padding, Size2 dilation = 1, int64_t groups = 1);
+// weight [C_in, C_out / groups, kH, kW]: conv2d of the input dilated by stride with the weight flipped.
+Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const std::optional<Tensor>& bias = std::nullopt,
+                        Size2 stride = 1, Size2 padding = 0, Size2 output_padding = 0, int64_t groups = 1,
+                        Size2 dilation = 1);
+// stride defaults to the kernel; padding (at most half the kernel) is -inf.
+Tensor max_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride = std::nullopt, Size2 padding = 0,
+                  Size2 dilation = 1, bool ceil_mode = false);
+// The max and its int64 index into the input's H * W plane (the first maximum of a window; NaN wins).
+std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 kernel,
+                                                  std::optional<Size2> stride = std::nullopt, Size2 padding = 0,
+                                                  Size2 dilation = 1, bool ceil_mode = false);
+Tensor avg_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride = std::nullopt, Size2 padding = 0,
+                  bool ceil_mode = false, bool count_include_pad = true,
+                  std::optional<int64_t> divisor_override = std::nullopt);
+// input [N, C, *]. training: batch statistics, and running_mean/var (when given) are updated by
+// assign() to (1 - momentum) * old + momentum * batch (the variance unbiased, as torch); otherwise
+// the running statistics normalize (both required).
+Tensor batch_norm(const Tensor& input, const std::optional<Tensor>& running_mean,
+                  const std::optional<Tensor>& running_var, const std::optional<Tensor>& weight = std::nullopt,
+                  const std::optional<Tensor>& bias = std::nullopt, bool training = false, double momentum = 0.1,
+                  double eps = 1e-5);
+// Over the last len(normalized_shape) dims, which must equal it; weight and bias have that shape.
+Tensor layer_norm(const Tensor& input, const Shape& normalized_shape,
+                  const std::optional<Tensor>& weight = std::nullopt, const std::optional<Tensor>& bias = std::nullopt,
+                  double eps = 1e-5);
+// input [N, C, *], C divisible by num_groups; weight and bias [C].
+Tensor group_norm(const Tensor& input, int64_t num_groups, const std::optional<Tensor>& weight = std::nullopt,
+                  const std::optional<Tensor>& bias = std::nullopt, double eps = 1e-5);
+// Zeroes each element with probability p (the engine's seeded stream) and scales the rest by
+// 1 / (1 - p); identity unless training; p = 1 gives input * 0 (NaN stays NaN, as torch).
+Tensor dropout(const Tensor& input, double p = 0.5, bool training = true);
+
+inline TensorItem::TensorItem(const Tensor& t) : t(std::make_shared<const Tensor>(t)) {}
 
 }  // namespace anvil

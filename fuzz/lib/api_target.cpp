@@ -14,6 +14,7 @@
 #include "engine/runtime/realize.h"
 #include "engine/support/error.h"
 #include "fuzz/lib/api_ops.h"
+#include "fuzz/lib/case_size.h"
 #include "fuzz/lib/compare.h"
 #include "fuzz/lib/targets.h"
 #include "fuzz/lib/tolerance.h"
@@ -346,6 +347,6 @@ std::string reduce_api(std::string_view input, const Signature& want) {
 
 }  // namespace
 
-const Target kApiTarget = {"api", run_api, generate_api, mutate_api, reduce_api};
+const Target kApiTarget = {"api", run_api, generate_api, mutate_api, reduce_api, api_program_size};
 
 }  // namespace anvil::fuzz

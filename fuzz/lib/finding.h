@@ -42,6 +42,8 @@ struct Target {
   std::string (*mutate)(std::string_view input, uint64_t seed, size_t max_size);
   // A smaller input with the same finding signature (returns the input when it cannot shrink).
   std::string (*reduce)(std::string_view input, const Signature& signature);
+  // How big a case is (UOp nodes, movement steps, statements): what reducing makes smaller.
+  size_t (*size)(std::string_view input);
 };
 
 std::span<const Target> all_targets();

@@ -12,6 +12,7 @@
 #include "fuzz/lib/graph_edit.h"
 #include "fuzz/lib/graph_leaves.h"
 #include "fuzz/lib/graph_target.h"
+#include "fuzz/lib/reduce.h"
 
 namespace anvil::fuzz {
 namespace {
@@ -23,14 +24,6 @@ UOp parse_acceptable(std::string_view input) {
   } catch (const Error&) {
     return UOp();
   }
-}
-
-// A constant of this dtype broadcast to `shape`, as the Tensor API builds one.
-UOp const_of_shape(DType dtype, const Value& v, const Shape& shape) {
-  const UOp c = value_const(dtype, v);
-  if (shape.empty()) return c;
-  const UOp r = UOp::make(Op::RESHAPE, dtype, {c}, Shape(shape.size(), 1));
-  return UOp::make(Op::EXPAND, dtype, {r}, shape);
 }
 
 Value small_value(Source& src, Scalar s) {
@@ -123,22 +116,6 @@ bool same_failure(const Outcome& o, const Signature& want) {
   return o.kind == Outcome::Found && o.finding.signature.stage == want.stage && o.finding.signature.kind == want.kind;
 }
 
-// Smaller graphs in place of n: a source of its shape (cast to its dtype), a constant of its shape.
-std::vector<UOp> simpler(const UOp& n) {
-  std::vector<UOp> out;
-  const Shape& shape = *n.shape();
-  for (const UOp& s : n.src()) {
-    if (!s.shape() || *s.shape() != shape) continue;
-    out.push_back(s.dtype() == n.dtype() ? s : s.cast(n.dtype()));
-  }
-  if (n.op() != Op::CONST && n.op() != Op::EXPAND && n.op() != Op::RESHAPE) {
-    const Scalar s = n.dtype().scalar;
-    out.push_back(const_of_shape(n.dtype(), is_float(s) ? Value::of_float(0) : Value::of_int(0), shape));
-    out.push_back(const_of_shape(n.dtype(), is_float(s) ? Value::of_float(1) : Value::of_int(1), shape));
-  }
-  return out;
-}
-
 }  // namespace
 
 std::string mutate_graph(std::string_view input, uint64_t seed, size_t max_size) {
@@ -160,31 +137,16 @@ std::string mutate_graph(std::string_view input, uint64_t seed, size_t max_size)
   return input.size() <= max_size ? std::string(input) : std::string();
 }
 
-// Greedy, root first: replace a node by something simpler while the failure keeps its stage and
-// kind. Deterministic; bounded in checks.
+// The failure must keep its stage and kind; nodes are simplified and dimensions shrunk
+// (reduce.h). Deterministic; bounded in checks.
 std::string reduce_graph(std::string_view input, const Signature& signature) {
-  UOp root = parse_acceptable(input);
+  const UOp root = parse_acceptable(input);
   if (!root) return std::string(input);
-  int budget = 2000;
-  for (bool progress = true; progress && budget > 0;) {
-    progress = false;
-    std::vector<UOp> topo = root.toposort();
-    std::reverse(topo.begin(), topo.end());
-    const size_t size = topo.size();
-    for (const UOp& n : topo) {
-      for (const UOp& c : simpler(n)) {
-        if (--budget <= 0) break;
-        UOp smaller = substitute(root, n, c);
-        if (smaller == root || node_count(smaller) >= size || !graph_acceptable(smaller)) continue;
-        if (!same_failure(check_graph(smaller), signature)) continue;
-        root = smaller;
-        progress = true;
-        break;
-      }
-      if (progress || budget <= 0) break;
-    }
-  }
-  return to_text(renumber_buffers(root));
+  auto fails = [&](const UOp& g) { return graph_acceptable(g) && same_failure(check_graph(g), signature); };
+  const UOp reduced = reduce_graph_with(root, fails);
+  // Leaf data follows the text uids: renumbered leaves hold other values, which may not fail.
+  const UOp renumbered = renumber_buffers(reduced);
+  return to_text(renumbered == reduced || fails(renumbered) ? renumbered : reduced);
 }
 
 }  // namespace anvil::fuzz

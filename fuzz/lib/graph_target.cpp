@@ -14,11 +14,14 @@
 #include "engine/ir/text.h"
 #include "engine/runtime/realize.h"
 #include "engine/support/error.h"
+#include "engine/tensor/device.h"
 #include "engine/tensor/storage.h"
+#include "fuzz/lib/case_size.h"
 #include "fuzz/lib/compare.h"
 #include "fuzz/lib/gen_tensor.h"
 #include "fuzz/lib/graph_leaves.h"
 #include "fuzz/lib/tolerance.h"
+#include "fuzz/lib/worker.h"
 #include "verify/ref/ref.h"
 
 namespace anvil::fuzz {
@@ -57,22 +60,11 @@ std::string value_text(Scalar s, const Value& v) {
   return os.str();
 }
 
-Finding finding(const UOp& root, const char* kind, const std::string& msg) {
-  return Finding{{"graph", std::string(op_name(root.op())), "interp", kind}, msg + "\ngraph:\n" + to_text(root)};
+Finding finding(const UOp& root, const std::string& backend, const char* kind, const std::string& msg) {
+  return Finding{{"graph", std::string(op_name(root.op())), backend, kind}, msg + "\ngraph:\n" + to_text(root)};
 }
 
-// The engine's result for a bound graph, as a host buffer (null for no elements).
-std::shared_ptr<Buffer> engine_result(const UOp& bound) {
-  const UOp res = realize_graph(bound);
-  UOp buf = res;
-  while (buf.op() == Op::RESHAPE) buf = UOp(buf.src(0));
-  if (buf.arg_ints()[1] == 0) return nullptr;
-  std::shared_ptr<Buffer> out = storage_of(buf.arg_ints()[0]);
-  (void)claim_storage(buf.arg_ints()[0]);  // an output's storage goes with `out`; a leaf's stays held by `leaves`
-  return out;
-}
-
-std::optional<Finding> compare(const UOp& root, const ref::Array& want, const Buffer& got) {
+std::optional<Finding> compare(const UOp& root, const std::string& backend, const ref::Array& want, const Buffer& got) {
   const Scalar s = root.dtype().scalar;
   const Shape& shape = *root.shape();
   Tolerance tol{s, terms_of(root), 0};
@@ -101,7 +93,7 @@ std::optional<Finding> compare(const UOp& root, const ref::Array& want, const Bu
     msg << "element " << i << " " << index_text(static_cast<int64_t>(i), shape) << " of " << name(root.dtype()) << " "
         << shape_str(shape) << ": engine " << value_text(s, g) << ", ref " << value_text(s, w);
     if (is_float(s) && !g.poison) msg << " (tolerance " << tol.bound(w.f) << ", " << tol.terms << " terms)";
-    out = finding(root, g.poison ? "poison" : "mismatch", msg.str());
+    out = finding(root, backend, g.poison ? "poison" : "mismatch", msg.str());
   }
   g_elements += want.data.size();
   g_nan += nan;
@@ -171,19 +163,44 @@ Outcome check_graph(const UOp& root) {
     return Outcome::rejected();  // a mutant ref gives no meaning to (an op its dtype lacks): nothing to compare
   }
   ++g_checks;
-  std::shared_ptr<Buffer> got;
-  try {
-    got = engine_result(leaves.root());
-  } catch (const Error& e) {
-    return Outcome::found(finding(root, "error", std::string("the engine raised: ") + e.what()));
+  KernelWorker* worker = campaign_worker();
+  const std::string text = worker ? to_text(root) : std::string();
+  for (const std::string& backend : registered_backends()) {
+    std::shared_ptr<Buffer> got;
+    if (worker && worker_runs(backend)) {
+      const KernelReply reply = worker->run(backend, text);
+      if (reply.status == KernelReply::Error)
+        return Outcome::found(finding(root, backend, "error", "the engine raised: " + reply.message));
+      if (reply.status != KernelReply::Ok) {  // crash, timeout, oom
+        Finding f = finding(root, backend, status_name(reply.status), reply.message);
+        if (!reply.op.empty()) f.signature.op = reply.op;
+        return Outcome::found(f);
+      }
+      got = reply.result;
+    } else {
+      try {
+        got = realize_on(leaves.root(), backend);
+      } catch (const Error& e) {
+        return Outcome::found(finding(root, backend, "error", std::string("the engine raised: ") + e.what()));
+      }
+    }
+    if (want.data.empty()) continue;
+    if (!got || got->count != want.data.size() || !(got->dtype == root.dtype()))
+      return Outcome::found(finding(root, backend, "mismatch", "the engine's result has the wrong size or dtype"));
+    if (auto f = compare(root, backend, want, *got)) return Outcome::found(*f);
   }
-  if (want.data.empty()) return Outcome::ok();
-  if (!got || got->count != want.data.size() || !(got->dtype == root.dtype()))
-    return Outcome::found(finding(root, "mismatch", "the engine's result has the wrong size or dtype"));
-  if (auto f = compare(root, want, *got)) return Outcome::found(*f);
   return Outcome::ok();
 }
 
-const Target kGraphTarget = {"graph", run_graph, generate_graph, mutate_graph, reduce_graph};
+std::shared_ptr<Buffer> realize_on(const UOp& bound, const std::string& backend) {
+  UOp buf = tensor_detail::find_backend("graph", backend)(bound);
+  while (buf.op() == Op::RESHAPE) buf = UOp(buf.src(0));
+  if (buf.arg_ints()[1] == 0) return nullptr;
+  std::shared_ptr<Buffer> out = storage_of(buf.arg_ints()[0]);
+  (void)claim_storage(buf.arg_ints()[0]);  // an output's storage goes with `out`; a leaf's stays held by `leaves`
+  return out;
+}
+
+const Target kGraphTarget = {"graph", run_graph, generate_graph, mutate_graph, reduce_graph, uop_text_size};
 
 }  // namespace anvil::fuzz

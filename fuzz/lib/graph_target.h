@@ -1,10 +1,13 @@
 #pragma once
 // The graph target: a random tensor program (`.uop` text) runs on the engine (schedule -> lower ->
-// interp) and on ref (op by op); the results must agree: integers and bools exactly, floats within
-// the tolerance rule (tolerance.h), NaN where ref has NaN, poison only where ref has poison.
+// every registered backend; in a campaign, in the kernel worker) and on ref (op by op); the results
+// must agree: integers and bools exactly, floats within the tolerance rule (tolerance.h), NaN where
+// ref has NaN, poison only where ref has poison.
 #include <cstdint>
+#include <memory>
 #include <string>
 
+#include "engine/ir/buffer.h"
 #include "engine/ir/uop.h"
 #include "fuzz/lib/targets.h"
 
@@ -17,6 +20,10 @@ bool graph_acceptable(const UOp& root);
 // Binds the leaves (graph_leaves.h), evaluates both ways and compares. Rejected where ref gives
 // the graph no meaning (a mutant with an op its dtype lacks).
 Outcome check_graph(const UOp& root);
+
+// The engine half on one registered backend, for a graph whose leaves are bound (graph_leaves.h):
+// its output, null for no elements. In a campaign it runs in the kernel worker (worker.h).
+std::shared_ptr<Buffer> realize_on(const UOp& bound, const std::string& backend);
 
 // Running totals over this process's checks: how many output elements were compared and how many
 // of them ref gave as NaN or poison (a generator whose outputs are mostly NaN tests little).

@@ -8,6 +8,7 @@
 #include "engine/ir/spec.h"
 #include "engine/ir/text.h"
 #include "engine/support/error.h"
+#include "fuzz/lib/case_size.h"
 #include "fuzz/lib/gen_expr.h"
 #include "fuzz/lib/targets.h"
 
@@ -72,6 +73,6 @@ std::string reduce_parse(std::string_view input, const Signature& want) {
 }  // namespace
 
 // Byte-level mutation (libFuzzer's own mutators) suits a parser best: mutate stays unused.
-const Target kParseTarget = {"parse", run_parse, generate_parse, nullptr, reduce_parse};
+const Target kParseTarget = {"parse", run_parse, generate_parse, nullptr, reduce_parse, uop_text_size};
 
 }  // namespace anvil::fuzz

@@ -4,6 +4,7 @@
 #include <tuple>
 
 #include "engine/ir/text.h"
+#include "fuzz/lib/reduce.h"
 #include "fuzz/lib/shape_target.h"
 
 namespace anvil::fuzz {
@@ -105,28 +106,33 @@ std::string mutate_shape(std::string_view input, uint64_t seed, size_t max_size)
   return input.size() <= max_size ? std::string(input) : std::string();
 }
 
-// Greedy: take the first smaller candidate that keeps the failure's stage and kind, until none
-// does. Deterministic; bounded in checks.
-std::string reduce_shape(std::string_view input, const Signature& signature) {
-  std::optional<MoveChain> chain = parse_chain(input);
-  if (!chain) return std::string(input);
-  MoveChain c = repair_chain(*chain);
-  int budget = 2000;
+// Greedy: take the first smaller candidate that still fails, until none does. Deterministic;
+// bounded in checks.
+MoveChain reduce_chain_with(const MoveChain& chain, const ChainPredicate& fails, int budget) {
+  MoveChain c = repair_chain(chain);
   for (bool progress = true; progress && budget > 0;) {
     progress = false;
     for (const MoveChain& d : smaller(c)) {
       if (--budget <= 0) break;
-      if (!(size_of(d) < size_of(c))) continue;
-      const Outcome o = check_chain(d);
-      if (o.kind != Outcome::Found || o.finding.signature.stage != signature.stage ||
-          o.finding.signature.kind != signature.kind)
-        continue;
+      if (!(size_of(d) < size_of(c)) || !fails(d)) continue;
       c = d;
       progress = true;
       break;
     }
   }
-  return text_of(c);
+  return c;
+}
+
+// The failure must keep its stage and kind.
+std::string reduce_shape(std::string_view input, const Signature& signature) {
+  std::optional<MoveChain> chain = parse_chain(input);
+  if (!chain) return std::string(input);
+  auto fails = [&](const MoveChain& d) {
+    const Outcome o = check_chain(d);
+    return o.kind == Outcome::Found && o.finding.signature.stage == signature.stage &&
+           o.finding.signature.kind == signature.kind;
+  };
+  return text_of(reduce_chain_with(*chain, fails));
 }
 
 }  // namespace anvil::fuzz

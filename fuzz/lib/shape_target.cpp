@@ -11,6 +11,7 @@
 #include "engine/support/check.h"
 #include "engine/support/error.h"
 #include "engine/tensor/storage.h"
+#include "fuzz/lib/case_size.h"
 #include "fuzz/lib/compare.h"
 #include "verify/ref/ref.h"
 
@@ -274,6 +275,6 @@ Outcome check_chain(const MoveChain& chain) {
   return Outcome::ok();
 }
 
-const Target kShapeTarget = {"shape", run_shape, generate_shape, mutate_shape, reduce_shape};
+const Target kShapeTarget = {"shape", run_shape, generate_shape, mutate_shape, reduce_shape, move_chain_size};
 
 }  // namespace anvil::fuzz

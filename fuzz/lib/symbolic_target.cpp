@@ -10,6 +10,7 @@
 #include "engine/runtime/interp/eval.h"
 #include "engine/support/error.h"
 #include "engine/symbolic/simplify.h"
+#include "fuzz/lib/case_size.h"
 #include "fuzz/lib/gen_expr.h"
 #include "fuzz/lib/graph_edit.h"
 
@@ -230,6 +231,7 @@ std::optional<Finding> check_symbolic(const UOp& expr, int random_points) {
   return std::nullopt;
 }
 
-const Target kSymbolicTarget = {"symbolic", run_symbolic, generate_symbolic, mutate_symbolic, reduce_symbolic};
+const Target kSymbolicTarget = {"symbolic",      run_symbolic,    generate_symbolic,
+                                mutate_symbolic, reduce_symbolic, uop_text_size};
 
 }  // namespace anvil::fuzz

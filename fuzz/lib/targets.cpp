@@ -5,7 +5,8 @@
 namespace anvil::fuzz {
 
 std::span<const Target> all_targets() {
-  static const std::array<Target, 5> kTargets = {kSymbolicTarget, kParseTarget, kGraphTarget, kShapeTarget, kApiTarget};
+  static const std::array<Target, 6> kTargets = {kSymbolicTarget, kParseTarget, kGraphTarget,
+                                                 kShapeTarget,    kApiTarget,   kSafetensorsTarget};
   return kTargets;
 }
 

@@ -4,10 +4,11 @@
 
 namespace anvil::fuzz {
 
-extern const Target kSymbolicTarget;  // symbolic_target.cpp
-extern const Target kParseTarget;     // parse_target.cpp
-extern const Target kGraphTarget;     // graph_target.cpp
-extern const Target kShapeTarget;     // shape_target.cpp
-extern const Target kApiTarget;       // api_target.cpp
+extern const Target kSymbolicTarget;     // symbolic_target.cpp
+extern const Target kParseTarget;        // parse_target.cpp
+extern const Target kGraphTarget;        // graph_target.cpp
+extern const Target kShapeTarget;        // shape_target.cpp
+extern const Target kApiTarget;          // api_target.cpp
+extern const Target kSafetensorsTarget;  // safetensors_target.cpp
 
 }  // namespace anvil::fuzz

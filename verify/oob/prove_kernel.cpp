@@ -1,10 +1,13 @@
 #include "verify/oob/prove_kernel.h"
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -13,6 +16,7 @@
 #include "engine/runtime/kernel_check.h"
 #include "engine/support/check.h"
 #include "engine/support/error.h"
+#include "verify/oob/finite_check.h"
 #include "verify/rules/encode.h"
 #include "verify/smt.h"
 
@@ -39,6 +43,17 @@ State& state() {
   return *s;
 }
 
+// Counts one solver call; ANVIL_OOB_TRACE=1 prints its rlimit units and time (where Z3's time goes).
+void note_z3_call(State& st, Clock::time_point t0, const smt::CheckResult& r) {
+  const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+  st.stats.z3_seconds += seconds;
+  st.stats.z3_rlimit += r.rlimit_used;
+  static const bool trace = std::getenv("ANVIL_OOB_TRACE") && std::string(std::getenv("ANVIL_OOB_TRACE")) == "1";
+  if (trace)
+    std::fprintf(stderr, "ANVIL_OOB_TRACE: z3 call, %llu rlimit units, %.4f s\n",
+                 static_cast<unsigned long long>(r.rlimit_used), seconds);
+}
+
 bool is_global_access(const UOp& u) {
   return u.op() == Op::INDEX && u.src().size() >= 2 && u.src(0).op() == Op::DEFINE_GLOBAL;
 }
@@ -63,7 +78,8 @@ bool decided_by_intervals(const UOp& idx, const UOp& gate, int64_t size) {
 // does not speak (a loaded value, a float cast) as a free value within its vmin/vmax.
 class AccessEncoder {
  public:
-  explicit AccessEncoder(smt::Context& ctx) : enc_(ctx) {}
+  // `suffix` names a second copy of the loop variables (r0') for the store injectivity proof.
+  explicit AccessEncoder(smt::Context& ctx, std::string suffix = "") : enc_(ctx), suffix_(std::move(suffix)) {}
 
   Enc encode(const UOp& root) {
     for (const UOp& u : root.toposort())
@@ -82,7 +98,7 @@ class AccessEncoder {
     if (u.op() == Op::CONST) return enc_.constant(dt.scalar, u.const_int());
     if (u.op() == Op::RANGE || u.op() == Op::DEFINE_VAR) {
       const std::string name = u.op() == Op::RANGE ? "r" + std::to_string(u.arg_int()) : u.arg_var().name;
-      return bounded_var(u, name, true);
+      return bounded_var(u, u.op() == Op::RANGE ? name + suffix_ : name, true);
     }
     if (in_group(u.op(), opgroup::Alu)) {
       std::vector<Scalar> types;
@@ -100,7 +116,7 @@ class AccessEncoder {
         }
       }
     }
-    return bounded_var(u, "v" + std::to_string(opaque_++), false);
+    return bounded_var(u, "v" + std::to_string(opaque_++) + suffix_, false);
   }
 
   // A free value within u's vmin/vmax (index values: also within int64).
@@ -118,6 +134,7 @@ class AccessEncoder {
   }
 
   Encoder enc_;
+  std::string suffix_;
   std::unordered_map<UOp, Enc, UOpHash> memo_;
   std::vector<smt::Shown> shown_;
   int opaque_ = 0;
@@ -141,6 +158,12 @@ std::string prove_access(State& st, const UOp& access) {
     ++st.stats.by_interval;
     return "";
   }
+  if (const std::optional<FiniteVerdict> f = check_access_finite(idx, gate, size)) {
+    ++st.stats.by_finite;
+    st.stats.finite_points += f->points;
+    if (f->proved) return "";
+    return "out of bounds or overflowing (checked at every point); counterexample: " + f->counterexample;
+  }
   ++st.stats.by_z3;
   if (!st.ctx) st.ctx = std::make_unique<smt::Context>();
   smt::Context& ctx = *st.ctx;
@@ -154,11 +177,174 @@ std::string prove_access(State& st, const UOp& access) {
   show.push_back({"idx", i.v, true});
   if (gate) show.push_back({"gate", g.v, true});
   const auto t0 = Clock::now();
-  const smt::CheckResult r = ctx.check_valid(claim, show, kRlimit);
-  st.stats.z3_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  const smt::CheckResult r = ctx.check_valid_reused(claim, show, kRlimit);
+  note_z3_call(st, t0, r);
   if (r.outcome == smt::Outcome::Proved) return "";
   if (r.outcome == smt::Outcome::Refuted) return "out of bounds or overflowing; counterexample: " + r.model;
   return "unknown (" + r.reason + ")";
+}
+
+// ---- Stores: injective over the loop ranges (no lost writes, no races) and covering the output. ----
+
+// The loop ranges of a store: the RANGEs it depends on that no REDUCE inside it closes.
+std::vector<UOp> loop_ranges(const UOp& store) {
+  const std::vector<UOp> topo = store.toposort();
+  std::unordered_set<UOp, UOpHash> reduced;
+  for (const UOp& u : topo)
+    if (u.op() == Op::REDUCE)
+      for (size_t i = 1; i < u.src().size(); ++i) reduced.insert(u.src(i));
+  std::vector<UOp> out;
+  for (const UOp& u : topo)
+    if (u.op() == Op::RANGE && !reduced.count(u)) out.push_back(u);
+  return out;
+}
+
+// idx as c + Σ coef·range over constant-ended ranges, or nullopt when it is not of that form.
+struct Affine {
+  __int128 c = 0;
+  std::vector<std::pair<UOp, __int128>> terms;  // each range once
+};
+
+bool add_affine(const UOp& e, __int128 scale, Affine& a, int depth = 0) {
+  if (depth > 64) return false;
+  switch (e.op()) {
+    case Op::CONST: a.c += scale * e.const_int(); return true;
+    case Op::RANGE: {
+      if (e.src(0).op() != Op::CONST) return false;
+      for (auto& [r, k] : a.terms)
+        if (r == e) return k += scale, true;
+      a.terms.emplace_back(e, scale);
+      return true;
+    }
+    case Op::ADD: return add_affine(e.src(0), scale, a, depth + 1) && add_affine(e.src(1), scale, a, depth + 1);
+    case Op::SUB: return add_affine(e.src(0), scale, a, depth + 1) && add_affine(e.src(1), -scale, a, depth + 1);
+    case Op::MUL:
+      if (e.src(1).op() == Op::CONST) return add_affine(e.src(0), scale * e.src(1).const_int(), a, depth + 1);
+      if (e.src(0).op() == Op::CONST) return add_affine(e.src(1), scale * e.src(0).const_int(), a, depth + 1);
+      return false;
+    default: return false;
+  }
+}
+
+int64_t range_end(const UOp& r) { return r.src(0).op() == Op::CONST ? static_cast<int64_t>(r.src(0).const_int()) : -1; }
+
+// Mixed radix: sorted by |coef|, each coefficient exceeds the span of all smaller terms, and every
+// loop range with more than one point occurs. Then distinct loop points give distinct indices.
+bool affine_injective(const Affine& a, const std::vector<UOp>& loops) {
+  for (const UOp& r : loops) {
+    if (range_end(r) <= 1) continue;
+    bool found = false;
+    for (const auto& [t, k] : a.terms) found = found || (t == r && k != 0);
+    if (!found) return false;
+  }
+  std::vector<std::pair<__int128, int64_t>> mags;
+  for (const auto& [t, k] : a.terms)
+    if (range_end(t) > 1) mags.emplace_back(k < 0 ? -k : k, range_end(t));
+  std::sort(mags.begin(), mags.end());
+  __int128 span = 0;
+  for (const auto& [m, end] : mags) {
+    if (m <= span) return false;
+    span += m * (end - 1);
+  }
+  return true;
+}
+
+std::string store_text(const UOp& access) {
+  return "STORE to buffer slot " + std::to_string(access.src(0).arg_int()) + " (" +
+         std::to_string(access.src(0).dtype().ptr_size) + " elements), idx = " + to_text(access.src(1));
+}
+
+// Z3: two loop points that pass the gate and write the same element are the same point.
+std::string z3_injective(State& st, const UOp& access, const std::vector<UOp>& loops) {
+  ++st.stats.stores_by_z3;
+  if (!st.ctx) st.ctx = std::make_unique<smt::Context>();
+  smt::Context& ctx = *st.ctx;
+  AccessEncoder a(ctx), b(ctx, "'");
+  const UOp gate = access.src().size() > 2 ? access.src(2) : UOp();
+  const Enc ia = a.encode(access.src(1)), ib = b.encode(access.src(1));
+  Term premise = smt::and_(smt::and_all(ctx, a.encoder().assumptions()), smt::and_all(ctx, b.encoder().assumptions()));
+  premise = smt::and_(premise, smt::not_(smt::or_(ia.poison, ib.poison)));
+  if (gate) {
+    const Enc ga = a.encode(gate), gb = b.encode(gate);
+    premise = smt::and_(premise, smt::and_(smt::not_(smt::or_(ga.poison, gb.poison)), smt::and_(ga.v, gb.v)));
+  }
+  premise = smt::and_(premise, smt::eq(ia.v, ib.v));
+  std::vector<Term> same;
+  std::vector<smt::Shown> show;
+  for (const UOp& r : loops) {
+    const Term ra = a.encode(r).v, rb = b.encode(r).v;
+    same.push_back(smt::eq(ra, rb));
+    const std::string n = "r" + std::to_string(r.arg_int());
+    show.push_back({n, ra, true});
+    show.push_back({n + "'", rb, true});
+  }
+  show.push_back({"idx", ia.v, true});
+  const auto t0 = Clock::now();
+  const smt::CheckResult res = ctx.check_valid_reused(smt::implies(premise, smt::and_all(ctx, same)), show, kRlimit);
+  note_z3_call(st, t0, res);
+  if (res.outcome == smt::Outcome::Proved) return "";
+  if (res.outcome == smt::Outcome::Refuted)
+    return "two loop points collide (a lost write, a race once loops run in parallel): " + res.model;
+  return "injectivity unknown (" + res.reason + ")";
+}
+
+// Z3: no loop point writes element e (so e is missed). Only on the failure path.
+bool z3_never_written(State& st, const UOp& idx, int64_t e) {
+  if (!st.ctx) st.ctx = std::make_unique<smt::Context>();
+  smt::Context& ctx = *st.ctx;
+  AccessEncoder a(ctx);
+  const Enc i = a.encode(idx);
+  const Term claim =
+      smt::implies(smt::and_all(ctx, a.encoder().assumptions()), smt::not_(smt::eq(i.v, ctx.int_val(e))));
+  return ctx.check_valid_reused(claim, {}, kRlimit).outcome == smt::Outcome::Proved;
+}
+
+// Empty when the store is injective and (ungated) covers [0, size); otherwise the finding.
+std::string prove_store(State& st, const UOp& store) {
+  const UOp& access = store.src(0);
+  if (!is_global_access(access)) return "";
+  ++st.stats.stores;
+  const std::vector<UOp> loops = loop_ranges(store);
+  const UOp& idx = access.src(1);
+  Affine aff;
+  const bool is_affine = add_affine(idx, 1, aff);
+  std::string why;
+  if (is_affine && affine_injective(aff, loops)) {
+    ++st.stats.stores_by_interval;
+  } else {
+    why = z3_injective(st, access, loops);
+    if (!why.empty()) return why;
+  }
+  if (access.src().size() > 2) return "";  // a gated store writes part of its output by design
+  const int64_t size = access.src(0).dtype().ptr_size;
+  __int128 points = 1;
+  for (const UOp& r : loops) {
+    const int64_t end = range_end(r);
+    if (end < 0) return "";  // symbolic extent: the count is not a number
+    points *= end;
+  }
+  if (points == size) return "";  // injective and in bounds (the bounds proof): a bijection onto [0, size)
+  std::string missed;
+  if (points < size) {
+    for (int64_t e : {int64_t{0}, size - 1})
+      if (missed.empty() && z3_never_written(st, idx, e))
+        missed = "element " + std::to_string(e) + " is never written; ";
+  }
+  return "does not cover its output: " + missed + std::to_string(static_cast<int64_t>(points)) +
+         " loop point(s) write distinct elements of " + std::to_string(size);
+}
+
+std::vector<std::string> prove_stores_locked(State& st, const UOp& ast) {
+  std::vector<std::string> findings;
+  for (const UOp& u : ast.toposort()) {
+    if (u.op() != Op::STORE) continue;
+    const std::string why = prove_store(st, u);
+    if (why.empty()) continue;
+    ++st.stats.findings;
+    findings.push_back("kernel " + std::to_string(ast.hash()) + ", " + store_text(u.src(0)) + "\n  " + why +
+                       "\n  kernel:\n" + to_text(ast));
+  }
+  return findings;
 }
 
 void abort_on_finding(const UOp& ast) {
@@ -166,7 +352,8 @@ void abort_on_finding(const UOp& ast) {
   if (findings.empty()) return;
   std::ostringstream os;
   for (const std::string& f : findings) os << "\n" << f;
-  ANVIL_CHECK(false) << "ANVIL_CHECK_OOB: " << findings.size() << " access(es) not proved in bounds:" << os.str();
+  ANVIL_CHECK(false) << "ANVIL_CHECK_OOB: " << findings.size() << " access(es) not proved in bounds, or stores not"
+                     << " proved injective and covering:" << os.str();
 }
 
 }  // namespace
@@ -193,11 +380,21 @@ std::vector<std::string> prove_kernel_bounds(const UOp& ast) {
       findings.push_back("kernel " + std::to_string(ast.hash()) + ", access " + access_text(u) + "\n  " + why +
                          "\n  kernel:\n" + to_text(ast));
     }
+    for (std::string& f : prove_stores_locked(st, ast)) findings.push_back(std::move(f));
     if (findings.empty()) {
       if (st.kernels_ok.size() >= kMaxCached) st.kernels_ok.clear();
       st.kernels_ok.insert(ast);
     }
   }
+  st.stats.total_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+  return findings;
+}
+
+std::vector<std::string> prove_kernel_stores(const UOp& ast) {
+  State& st = state();
+  std::lock_guard<std::mutex> lock(st.mu);
+  const auto t0 = Clock::now();
+  std::vector<std::string> findings = prove_stores_locked(st, ast);
   st.stats.total_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
   return findings;
 }
@@ -212,7 +409,7 @@ std::string prove_index_claim(const UOp& claim) {
   if (!c.v.is_bool()) return "the claim is not a bool: " + claim.brief();
   const Term goal = smt::and_(smt::not_(c.poison), c.v);
   const smt::CheckResult r =
-      ctx.check_valid(smt::implies(smt::and_all(ctx, ae.encoder().assumptions()), goal), ae.shown(), kRlimit);
+      ctx.check_valid_reused(smt::implies(smt::and_all(ctx, ae.encoder().assumptions()), goal), ae.shown(), kRlimit);
   if (r.outcome == smt::Outcome::Proved) return "";
   if (r.outcome == smt::Outcome::Refuted) return "refuted; counterexample: " + r.model;
   return "unknown (" + r.reason + ")";
@@ -228,8 +425,11 @@ std::string oob_stats_text() {
   const OobStats s = oob_stats();
   std::ostringstream os;
   os << "ANVIL_CHECK_OOB: " << s.kernels << " kernel(s) proved (" << s.kernels_cached << " more from the cache), "
-     << s.accesses << " access(es): " << s.by_interval << " by intervals, " << s.by_z3 << " by Z3; " << s.findings
-     << " finding(s); " << s.total_seconds << " s proving, " << s.z3_seconds << " s in Z3";
+     << s.accesses << " access(es): " << s.by_interval << " by intervals, " << s.by_finite << " at every point ("
+     << s.finite_points << " points), " << s.by_z3 << " by Z3; " << s.stores
+     << " store(s) injective: " << s.stores_by_interval << " by their affine form, " << s.stores_by_z3 << " by Z3; "
+     << s.findings << " finding(s); " << s.total_seconds << " s proving, " << s.z3_seconds << " s in Z3 ("
+     << s.z3_rlimit << " rlimit units)";
   return os.str();
 }
 

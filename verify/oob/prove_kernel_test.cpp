@@ -45,9 +45,22 @@ TEST(ProveKernel, UngatedPadLoadIsRefutedAndTheGatedOneProved) {
   ASSERT_EQ(ungated.size(), 1u);
   EXPECT_NE(ungated[0].find("counterexample"), std::string::npos) << ungated[0];
   const UOp gate = iconst(1).le(r).alu(Op::AND, r.lt(5));
-  const uint64_t z3_before = oob_stats().by_z3;
+  const uint64_t finite_before = oob_stats().by_finite;
   EXPECT_TRUE(prove_kernel_bounds(copy_kernel(6, 4, idx, gate)).empty());
-  EXPECT_GT(oob_stats().by_z3, z3_before);  // intervals alone cannot use a gate
+  EXPECT_GT(oob_stats().by_finite, finite_before);  // intervals alone cannot use a gate; 6 points can
+}
+
+TEST(ProveKernel, GatedLoadOverTooManyPointsGoesToZ3) {
+  const int64_t n = int64_t{1} << 20;  // beyond kMaxFinitePoints
+  const UOp r = range(0, n + 2);
+  const UOp idx = r - 1;
+  const UOp gate = iconst(1).le(r).alu(Op::AND, r.lt(n + 1));
+  const uint64_t z3_before = oob_stats().by_z3;
+  EXPECT_TRUE(prove_kernel_bounds(copy_kernel(n + 2, n, idx, gate)).empty());
+  EXPECT_GT(oob_stats().by_z3, z3_before);
+  const std::vector<std::string> f = prove_kernel_bounds(copy_kernel(n + 2, n, idx, iconst(1).le(r)));
+  ASSERT_EQ(f.size(), 1u) << "the gate lets r0 = n + 1 through";
+  EXPECT_NE(f[0].find("counterexample"), std::string::npos) << f[0];
 }
 
 TEST(ProveKernel, IndexOverflowIsRefutedThoughTheFinalRangeLooksFine) {
@@ -68,6 +81,51 @@ TEST(ProveKernel, InBoundsKernelIsProvedByIntervalsAndCached) {
   EXPECT_GE(after.kernels_cached, before.kernels_cached + 1);
 }
 
+// SINK(STORE(out[idx], 1.0)), out of `n` elements; the loops are the RANGEs of idx.
+UOp store_kernel(int64_t n, const UOp& idx) {
+  const UOp out = global(0, n);
+  const UOp store = UOp::make(Op::STORE, dtypes::void_,
+                              {UOp::make(Op::INDEX, out.dtype(), {out, idx}), UOp::constant(dtypes::float32, 1)});
+  return UOp::make(Op::SINK, dtypes::void_, {store});
+}
+
+TEST(ProveKernelStores, HalvedStoreIndexCollidesAndNamesTwoLoopPoints) {
+  const UOp r = range(0, 8);
+  const std::vector<std::string> f = prove_kernel_bounds(store_kernel(4, r.floordiv(2)));
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("STORE to buffer slot 0"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("collide"), std::string::npos) << f[0];
+  EXPECT_NE(f[0].find("r0'"), std::string::npos) << f[0];  // the second loop point
+}
+
+TEST(ProveKernelStores, StoreSkippingElementZeroNamesTheMissedElement) {
+  const UOp r = range(0, 5);
+  const std::vector<std::string> f = prove_kernel_stores(store_kernel(6, r + 1));
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("element 0 is never written"), std::string::npos) << f[0];
+}
+
+TEST(ProveKernelStores, StoreIgnoringALoopVariableCollides) {
+  const UOp r0 = range(0, 3), r1 = range(1, 4);
+  // out[r0] = in[r0 * 4 + r1]: r1 is an output loop the store index forgets.
+  const UOp in = global(1, 12), out = global(0, 3);
+  const UOp load = UOp::make(Op::LOAD, dtypes::float32, {UOp::make(Op::INDEX, in.dtype(), {in, r0 * 4 + r1})});
+  const UOp store = UOp::make(Op::STORE, dtypes::void_, {UOp::make(Op::INDEX, out.dtype(), {out, r0}), load});
+  const std::vector<std::string> f = prove_kernel_stores(UOp::make(Op::SINK, dtypes::void_, {store}));
+  ASSERT_EQ(f.size(), 1u);
+  EXPECT_NE(f[0].find("collide"), std::string::npos) << f[0];
+}
+
+TEST(ProveKernelStores, NonAffineBijectionIsProvedByZ3) {
+  const UOp r0 = range(0, 3), r1 = range(1, 4);
+  // (r0*4 + r1) reversed through floormod: a permutation of [0, 12) intervals cannot see.
+  const UOp idx = (r0 * 4 + r1 + 5).floormod(12);
+  const uint64_t z3_before = oob_stats().stores_by_z3;
+  const std::vector<std::string> f = prove_kernel_stores(store_kernel(12, idx));
+  EXPECT_TRUE(f.empty()) << f.front();
+  EXPECT_GT(oob_stats().stores_by_z3, z3_before);
+}
+
 TEST(ProveKernel, SchedulerKernelsOfViewsAreProved) {
   install_interp_realizer();
   const Tensor a = Tensor::arange(24).reshape({2, 3, 4});
@@ -76,12 +134,15 @@ TEST(ProveKernel, SchedulerKernelsOfViewsAreProved) {
       a.flip({0, 2}).permute({2, 0, 1}).pad({{0, 1}, {2, 2}, {1, 1}}),
       a.shrink({{0, 2}, {1, 3}, {1, 4}}).reshape({2, 6}).pad({{1, 1}, {0, 3}}).sum(1),
       a.reshape({6, 4}).expand({2, 6, 4}).pad({{0, 0}, {1, 0}, {0, 2}}).flip({1}),
+      a.permute({2, 0, 1}).contiguous().sum({0, 2}),
   };
+  const uint64_t stores_before = oob_stats().stores;
   for (const Tensor& v : views)
     for (const Kernel& k : schedule({v.uop()})) {
       const std::vector<std::string> f = prove_kernel_bounds(k.ast);
       EXPECT_TRUE(f.empty()) << f.front();
     }
+  EXPECT_GT(oob_stats().stores, stores_before);
 }
 
 }  // namespace

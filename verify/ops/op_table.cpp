@@ -465,6 +465,9 @@ std::vector<OpRow> build() {
   add_reduce(b);
   add_movement(b);
   add_views_and_creation(b);
+  add_index(b);
+  add_nn(b);
+  add_loss(b);
   return std::move(b.rows);
 }
 

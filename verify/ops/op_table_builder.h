@@ -92,5 +92,11 @@ inline OpRow& with(OpRow& r, Domain d, bool differentiable) {
 // Rows of the ops that landed last (op_table_views.cpp): activations, lerp, bitcast, pad modes,
 // split/chunk, index, linspace and the random creators.
 void add_views_and_creation(Builder& b);
+// Rows of the integer-tensor indexing ops, cumulative ops and in-place updates (op_table_index.cpp).
+void add_index(Builder& b);
+// Rows of conv2d, conv_transpose2d, pooling, normalization and dropout (op_table_nn.cpp).
+void add_nn(Builder& b);
+// Rows of the losses and of sort/argsort/topk (op_table_loss.cpp).
+void add_loss(Builder& b);
 
 }  // namespace anvil::ops::table

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <unordered_map>
 
+#include "engine/support/breadcrumb.h"
 #include "engine/support/error.h"
 #include "engine/tensor/storage.h"
 
@@ -137,7 +138,9 @@ std::vector<int64_t> Array::ints() const {
 Array evaluate(const UOp& root) {
   if (!root) (ErrorBuilder("ref") << "an empty graph").raise();
   std::unordered_map<UOp, Array, UOpHash> memo;
+  breadcrumb::Scope crumb("ref", nullptr, "ref");  // a crash names the node being evaluated
   for (const UOp& u : root.toposort()) {
+    breadcrumb::set_op(op_name(u.op()).data());
     std::vector<const Array*> src;
     for (const UOp& s : u.src()) src.push_back(&memo.at(s));
     memo.emplace(u, eval_node(u, src));

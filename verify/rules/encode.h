@@ -4,7 +4,9 @@
 // bit-vectors of their width that wrap; bool is a Bool. Division and modulo are encoded in both
 // flavours (truncating and floor) on top of SMT's Euclidean div/mod; a zero divisor is poison.
 // float16/bfloat16/float32/float64 are Z3 floating point FP(5,11)/FP(8,8)/FP(8,24)/FP(11,53)
-// (encode_float.cpp): round to nearest even, one NaN (exec_alu's payloads are not modelled).
+// (encode_float.cpp): round to nearest even, one NaN. exec_alu (alu.h) keeps NaN payloads and
+// signs; Z3's FP theory has a single NaN, so a Float-domain proof says nothing about which NaN
+// bits a rewrite yields: a rule that changes a payload is still "proved" (not checked outside Z3 yet).
 #include <map>
 #include <span>
 #include <string>

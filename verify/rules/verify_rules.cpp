@@ -93,8 +93,10 @@ RulesReport verify_rules(const VerifyOptions& opt) {
   sets.emplace_back("all (simplify)", &symbolic_rules());
   for (const auto& [label, set] : sets) {
     const FixedPointCheck f = check_fixed_point(*set, opt.termination_expressions, opt.seed);
-    report.termination.push_back({label, f.instances, f.fixed_points, f.max_rewrites});
-    if (opt.progress) std::fprintf(stderr, "termination %s: %d/%d\n", label.c_str(), f.fixed_points, f.instances);
+    report.termination.push_back({label, find_reduction_order(*set), f.instances, f.fixed_points, f.max_rewrites});
+    if (opt.progress)
+      std::fprintf(stderr, "termination %s: %s; %d/%d at a fixed point\n", label.c_str(),
+                   order_text(report.termination.back().order).c_str(), f.fixed_points, f.instances);
   }
   report.seconds = since(t0);
   return report;
@@ -144,10 +146,10 @@ std::string summary_text(const RulesReport& r) {
     if (row.verdict == Verdict::Refuted)
       out << "  REFUTED: " << row.set << ": " << row.rule << " [" << row.domain << "] at " << row.location << ": "
           << row.detail << "\n";
-  out << "termination (bounded rewriting check: graph_rewrite to a fixed point, loops abort):\n";
+  out << "termination (a reduction order where one exists; the bounded rewriting check always):\n";
   for (const TerminationRow& t : r.termination)
-    out << "  " << t.set << ": " << t.fixed_points << "/" << t.instances << " instances at a fixed point, max "
-        << t.max_rewrites << " rewrites\n";
+    out << "  " << t.set << ": " << order_text(t.order) << "; bounded check: " << t.fixed_points << "/" << t.instances
+        << " instances at a fixed point, max " << t.max_rewrites << " rewrites\n";
   out << "z3 " << r.z3_version << ", " << r.seconds << " s\n";
   return out.str();
 }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "verify/rules/prove_rule.h"
+#include "verify/rules/termination.h"
 
 namespace anvil::verify {
 
@@ -32,10 +33,12 @@ struct RuleRow {
   bool cached = false;
 };
 
-// graph_rewrite with one set on generated expressions: every run must reach a fixed point (a
+// Per rule set: a reduction order (termination.h) when one orders every rule; and, always,
+// graph_rewrite with the set on generated expressions: every run must reach a fixed point (a
 // second run changes nothing) within the driver's bound (a loop aborts the driver).
 struct TerminationRow {
   std::string set;
+  OrderResult order;
   int instances = 0, fixed_points = 0;
   int64_t max_rewrites = 0;
 };

@@ -213,6 +213,9 @@ std::map<std::string, TorchFn> build() {
   m["dot"] = [](const Ts& x) { return at::dot(x[0], x[1]); };
   m["linear"] = [](const Ts& x) { return at::linear(x[0], x[1], x[2]); };
   add_views_and_creation(m);
+  add_index_ops(m);
+  add_nn_ops(m);
+  add_loss_ops(m);
   return m;
 }
 

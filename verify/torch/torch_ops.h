@@ -14,4 +14,11 @@ using TorchFn = std::function<at::Tensor(const std::vector<at::Tensor>&)>;
 // Row name -> the same op in ATen, with the row's fixed extra arguments.
 const std::map<std::string, TorchFn>& torch_ops();
 
+// The twins of the indexing rows (torch_ops_index.cpp), merged into torch_ops().
+void add_index_ops(std::map<std::string, TorchFn>& m);
+// The twins of the nn functional rows (torch_ops_nn.cpp), merged into torch_ops().
+void add_nn_ops(std::map<std::string, TorchFn>& m);
+// The twins of the loss and sorting rows (torch_ops_loss.cpp), merged into torch_ops().
+void add_loss_ops(std::map<std::string, TorchFn>& m);
+
 }  // namespace anvil::torch_oracle

@@ -6,6 +6,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "engine/support/breadcrumb.h"
 #include "engine/support/error.h"
 
 namespace anvil::interp {
@@ -304,10 +305,12 @@ const std::vector<Value>& Machine::lanes_of(const UOp& s) {
 }
 
 RunResult Machine::run() {
+  const breadcrumb::OpScope crumb;  // a crash names the instruction it ran
   size_t pc = 0;
   while (pc < prog_.size()) {
     const UOp& u = prog_[pc];
     if (u.op() == Op::SINK) break;
+    breadcrumb::set_op(op_name(u.op()).data());
     if (result_.steps >= max_steps_) {
       event(EventKind::StepLimit, u, "stopped after " + std::to_string(result_.steps) + " steps");
       break;
