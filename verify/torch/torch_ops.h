@@ -10,6 +10,15 @@
 namespace anvil::torch_oracle {
 
 using TorchFn = std::function<at::Tensor(const std::vector<at::Tensor>&)>;
+using Ts = std::vector<at::Tensor>;
+using Shape = std::vector<int64_t>;
+
+// The element count of a shape (1 for {}), for the twins' index and target recipes.
+inline int64_t numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
 
 // Row name -> the same op in ATen, with the row's fixed extra arguments.
 const std::map<std::string, TorchFn>& torch_ops();

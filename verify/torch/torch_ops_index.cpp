@@ -6,15 +6,6 @@
 namespace anvil::torch_oracle {
 namespace {
 
-using Ts = std::vector<at::Tensor>;
-using Shape = std::vector<int64_t>;
-
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
-}
-
 at::Tensor spread(const Shape& shape, int64_t n, int64_t shift = 0) {
   return (at::arange(numel(shape), at::kLong).reshape(shape) * 5 + 2).remainder(n) - shift;
 }

@@ -5,15 +5,6 @@
 namespace anvil::torch_oracle {
 namespace {
 
-using Ts = std::vector<at::Tensor>;
-using Shape = std::vector<int64_t>;
-
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
-}
-
 at::Tensor classes(const Shape& shape, int64_t c, c10::optional<int64_t> ignore = c10::nullopt) {
   const at::Tensor k = at::arange(numel(shape), at::kLong).reshape(shape);
   const at::Tensor t = (k * 5 + 2).remainder(std::max<int64_t>(c, 1));
