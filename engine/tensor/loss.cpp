@@ -152,6 +152,14 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const std::optio
   return nll * (1 - label_smoothing) + uniform * (label_smoothing / c);
 }
 
+// The arguments both binary cross entropies take: a known reduction, float input and target of one shape.
+void check_binary_loss(const char* op, const Tensor& input, const Tensor& target, const std::string& reduction) {
+  check_reduction(op, reduction);
+  check_float(op, "input", input);
+  check_float(op, "target", target);
+  check_same_shape(op, input, target);
+}
+
 // float16/bfloat16 compute in float32 (log(1 + e^-6) is 1 ulp from 0 in float16); float32/64 as they are.
 Tensor wide(const Tensor& t) {
   return is_float(t.dtype()) && itemsize(t.dtype().scalar) == 2 ? t.to(dtypes::float32) : t;
@@ -163,10 +171,7 @@ std::optional<Tensor> wide(const std::optional<Tensor>& t) {
 Tensor binary_cross_entropy(const Tensor& input_, const Tensor& target_, const std::optional<Tensor>& weight_,
                             const std::string& reduction) {
   const char* op = "binary_cross_entropy";
-  check_reduction(op, reduction);
-  check_float(op, "input", input_);
-  check_float(op, "target", target_);
-  check_same_shape(op, input_, target_);
+  check_binary_loss(op, input_, target_, reduction);
   const Tensor input = wide(input_), target = wide(target_);
   const std::optional<Tensor> weight = wide(weight_);
   const Tensor log_x = input.log().clamp(-100, std::nullopt);
@@ -183,10 +188,7 @@ Tensor binary_cross_entropy_with_logits(const Tensor& input_, const Tensor& targ
                                         const std::optional<Tensor>& weight_, const std::string& reduction,
                                         const std::optional<Tensor>& pos_weight_) {
   const char* op = "binary_cross_entropy_with_logits";
-  check_reduction(op, reduction);
-  check_float(op, "input", input_);
-  check_float(op, "target", target_);
-  check_same_shape(op, input_, target_);
+  check_binary_loss(op, input_, target_, reduction);
   const Tensor input = wide(input_), target = wide(target_);
   const std::optional<Tensor> weight = wide(weight_), pos_weight = wide(pos_weight_);
   // softplus(-x) = m + log(exp(-m) + exp(-x - m)) with m = max(-x, 0): no exp overflows.
