@@ -26,6 +26,8 @@ constexpr Command kCommands[] = {
     {"reduce", anvil::cli::cmd_reduce, "CASE [--target T --out FILE]: minimize a failing case"},
     {"rules", anvil::cli::cmd_rules, "list every rewrite rule with its domain and location"},
     {"corpus", anvil::cli::cmd_corpus, "TARGET [--runs N --seed N]: write generated seeds to corpus/TARGET"},
+    {"bench", anvil::cli::cmd_bench,
+     "[--small --write --backends c,llvm --only W,...]: bench/run, beside numpy and PyTorch"},
 };
 
 int usage(FILE* out) {

@@ -2,6 +2,10 @@
 // printing loss and accuracy per epoch (a progress bar on a TTY, plain lines otherwise).
 //   fashion_mnist [--data DIR] [--train N] [--test N] [--epochs E] [--batch B] [--lr LR]
 //                 [--optimizer adam|sgd] [--backend NAME] [--seed S] [--min-accuracy A]
+//                 [--pool P] [--hidden H]
+// --pool P averages PxP pixel blocks on the host first (28/P squared inputs; P divides 28) and
+// --hidden H sets the hidden width (0: no hidden layer, softmax regression): the small model the
+// interpreter can train within a CI test.
 // Exit codes: 0 done, 1 error or test accuracy below --min-accuracy, 77 dataset not installed (CTest skip).
 #include <unistd.h>
 
@@ -27,7 +31,7 @@ using anvil::Tensor;
 
 struct Options {
   std::string data = "/usr/share/datasets/fashion-mnist";
-  int64_t train = 2000, test = 500, epochs = 2, batch = 50, seed = 0;
+  int64_t train = 2000, test = 500, epochs = 2, batch = 50, seed = 0, pool = 1, hidden = 128;
   double lr = 1e-3, min_accuracy = 0;
   std::string optimizer = "adam", backend;
 };
@@ -51,6 +55,10 @@ Options parse(int argc, char** argv) {
         o.batch = std::stoll(v);
       else if (flag == "--seed")
         o.seed = std::stoll(v);
+      else if (flag == "--pool")
+        o.pool = std::stoll(v);
+      else if (flag == "--hidden")
+        o.hidden = std::stoll(v);
       else if (flag == "--lr")
         o.lr = std::stod(v);
       else if (flag == "--min-accuracy")
@@ -67,16 +75,34 @@ Options parse(int argc, char** argv) {
   }
   if (o.train <= 0 || o.test <= 0 || o.epochs <= 0 || o.batch <= 0)
     (ErrorBuilder("fashion_mnist") << "--train, --test, --epochs and --batch must be positive").raise();
+  if (o.pool <= 0 || 28 % o.pool != 0 || o.hidden < 0)
+    (ErrorBuilder("fashion_mnist") << "--pool must divide 28 and --hidden be >= 0, got " << o.pool << " and "
+                                   << o.hidden)
+        .raise();
   if (o.optimizer != "adam" && o.optimizer != "sgd")
     (ErrorBuilder("fashion_mnist") << "--optimizer is adam or sgd, got " << o.optimizer).raise();
   return o;
 }
 
 struct Split {
-  std::vector<float> images;  // [n, 784], scaled to [0, 1]
+  std::vector<float> images;  // [n, features], scaled to [0, 1]
   std::vector<int64_t> labels;
-  int64_t n = 0;
+  int64_t n = 0, features = 784;
 };
+
+// Each image's PxP pixel blocks averaged: [n, 28/P * 28/P].
+void pool(Split& s, int64_t p) {
+  if (p == 1) return;
+  const int64_t side = 28 / p;
+  std::vector<float> out(static_cast<size_t>(s.n * side * side), 0.0f);
+  for (int64_t i = 0; i < s.n; ++i)
+    for (int64_t y = 0; y < 28; ++y)
+      for (int64_t x = 0; x < 28; ++x)
+        out[static_cast<size_t>((i * side + y / p) * side + x / p)] +=
+            s.images[static_cast<size_t>(i * 784 + y * 28 + x)] / static_cast<float>(p * p);
+  s.images = std::move(out);
+  s.features = side * side;
+}
 
 Split load(const Options& o, const std::string& prefix, int64_t limit) {
   using anvil::examples::read_idx;
@@ -97,9 +123,9 @@ Split load(const Options& o, const std::string& prefix, int64_t limit) {
 }
 
 std::pair<Tensor, Tensor> batch_of(const Split& s, int64_t begin, int64_t end, const std::string& backend) {
-  std::vector<float> x(s.images.begin() + begin * 784, s.images.begin() + end * 784);
+  std::vector<float> x(s.images.begin() + begin * s.features, s.images.begin() + end * s.features);
   std::vector<int64_t> y(s.labels.begin() + begin, s.labels.begin() + end);
-  Tensor tx = Tensor::from(x, anvil::Shape{end - begin, 784}), ty = Tensor::from(y);
+  Tensor tx = Tensor::from(x, anvil::Shape{end - begin, s.features}), ty = Tensor::from(y);
   return {tx.to(backend), ty.to(backend)};
 }
 
@@ -130,13 +156,22 @@ int run(const Options& o) {
     return 77;
   }
   const std::string backend = o.backend.empty() ? anvil::default_backend() : o.backend;
-  const Split train = load(o, "train", o.train), test = load(o, "t10k", o.test);
-  std::cout << "fashion_mnist: " << train.n << " train / " << test.n << " test images, backend " << backend << ", "
-            << o.optimizer << " lr " << o.lr << ", batch " << o.batch << "\n";
+  Split train = load(o, "train", o.train), test = load(o, "t10k", o.test);
+  pool(train, o.pool);
+  pool(test, o.pool);
+  std::cout << "fashion_mnist: " << train.n << " train / " << test.n << " test images of " << train.features
+            << " pixels, hidden " << o.hidden << ", backend " << backend << ", " << o.optimizer << " lr " << o.lr
+            << ", batch " << o.batch << "\n";
 
   Tensor::manual_seed(static_cast<uint64_t>(o.seed));
-  auto fc1 = std::make_shared<anvil::nn::Linear>(784, 128), fc2 = std::make_shared<anvil::nn::Linear>(128, 10);
-  anvil::nn::Sequential model{fc1, std::make_shared<anvil::nn::ReLU>(), fc2};
+  anvil::nn::Sequential model;
+  if (o.hidden == 0) {
+    model.push_back(std::make_shared<anvil::nn::Linear>(train.features, 10));
+  } else {
+    model.push_back(std::make_shared<anvil::nn::Linear>(train.features, o.hidden));
+    model.push_back(std::make_shared<anvil::nn::ReLU>());
+    model.push_back(std::make_shared<anvil::nn::Linear>(o.hidden, 10));
+  }
   std::vector<Tensor> params = model.parameters();
   for (Tensor& p : params) p = p.to(backend);
   std::unique_ptr<anvil::nn::Optimizer> opt;

@@ -111,7 +111,8 @@ std::optional<Shape> node_shape(Op op, const std::vector<UOp>& src, const Arg& a
     }
     case Op::CONTIGUOUS:
     case Op::DETACH:
-    case Op::COPY: return src_shape(0);
+    case Op::COPY:
+    case Op::BIND: return src_shape(0);
     case Op::ASSIGN:
       if (src_shape(0) && src_shape(0) == src_shape(1)) return src_shape(0);
       return std::nullopt;

@@ -42,7 +42,7 @@ constexpr Allowed kAllowed[] = {
   {Op::BUFFER, T},            {Op::PARAM, T},             {Op::RESHAPE, T},           {Op::PERMUTE, T},
   {Op::EXPAND, T},            {Op::PAD, T},               {Op::SHRINK, T},            {Op::FLIP, T},
   {Op::REDUCE_AXIS, T},       {Op::CONTIGUOUS, T},        {Op::COPY, T},              {Op::ASSIGN, T},
-  {Op::DETACH, T},
+  {Op::DETACH, T},           {Op::BIND, T},
 };
 // clang-format on
 
@@ -97,6 +97,20 @@ Problem var_rule(const UOp& u) {
   if (v.lo > v.hi) return fail(u, "variable " + v.name + " has lo > hi");
   if (v.lo < int_min(u.dtype().scalar) || v.hi > int_max(u.dtype().scalar))
     return fail(u, "variable " + v.name + " bounds outside its dtype's range");
+  return std::nullopt;
+}
+
+// BIND(x, DEFINE_VAR v) axis: x's size at `axis` is v's value, so it must lie in v's range.
+Problem bind_rule(const UOp& u) {
+  const UOp& x = u.src(0);
+  const UOp& v = u.src(1);
+  if (v.op() != Op::DEFINE_VAR || !(v.dtype() == dtypes::index)) return fail(u, "source 1 must be an index DEFINE_VAR");
+  if (!(u.dtype() == x.dtype())) return fail(u, "keeps its source's dtype");
+  if (!x.shape() || u.arg_int() < 0 || u.arg_int() >= static_cast<int64_t>(x.shape()->size()))
+    return fail(u, "axis out of range");
+  const int64_t size = (*x.shape())[static_cast<size_t>(u.arg_int())];
+  const VarArg& a = v.arg_var();
+  if (size < a.lo || size > a.hi) return fail(u, "bound value outside " + a.name + "'s range");
   return std::nullopt;
 }
 
@@ -296,6 +310,7 @@ Problem tensor_rule(const UOp& u) {
       if (!(u.dtype() == src[0].dtype()) || !(u.dtype() == src[1].dtype()))
         return fail(u, "target, value and result share a dtype");
       return std::nullopt;
+    case Op::BIND: return bind_rule(u);
     case Op::SINK:
       if (!(u.dtype() == dtypes::void_)) return fail(u, "dtype must be void");
       return std::nullopt;

@@ -110,6 +110,7 @@ ArgKind expected_arg_kind(Op op, DType dtype) {
     case Op::DEFINE_LOCAL:
     case Op::DEFINE_REG:
     case Op::RANGE:
+    case Op::BIND:
     case Op::GEP: return ArgKind::Int;
     default: return ArgKind::None;
   }

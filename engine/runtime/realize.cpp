@@ -1,15 +1,25 @@
 #include "engine/runtime/realize.h"
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
+#include <map>
+#include <memory>
 #include <mutex>
 #include <sstream>
+#include <string>
 #include <unordered_map>
+#include <unordered_set>
+#include <utility>
 
 #include "engine/codegen/linearize.h"
+#include "engine/ir/shape.h"
 #include "engine/ir/text.h"
-#include "engine/runtime/interp/program.h"
+#include "engine/runtime/backend.h"
+#include "engine/runtime/jit_schedule.h"
 #include "engine/runtime/kernel_check.h"
 #include "engine/runtime/realize_allocator.h"
 #include "engine/schedule/schedule.h"
@@ -25,8 +35,6 @@ namespace anvil {
 namespace {
 
 constexpr size_t kMaxCachedPrograms = 4096;
-// Kernels are finite by construction; the interpreter's default limit guards fuzzed programs.
-constexpr uint64_t kMaxSteps = uint64_t{1} << 44;
 
 // Lowering is paid once per kernel structure: ASTs name slots and sizes, never buffer uids.
 std::vector<UOp> program_for(const UOp& ast) {
@@ -43,12 +51,38 @@ std::vector<UOp> program_for(const UOp& ast) {
   return program;
 }
 
-std::string events_text(const interp::RunResult& r) {
-  std::ostringstream os;
-  os << r.event_count << " interpreter event(s):";
-  for (const interp::Event& e : r.events)
-    os << "\n  " << interp::event_kind_name(e.kind) << " at " << e.at.brief() << ": " << e.detail;
-  return os.str();
+// Compiling is paid once per (kernel structure, backend) in a process; backends keep their own
+// disk caches keyed by source and compiler. Counts are for tests and ANVIL_DEBUG.
+struct CompiledKey {
+  UOp ast;
+  std::string backend;
+  bool operator==(const CompiledKey&) const = default;
+};
+struct CompiledKeyHash {
+  size_t operator()(const CompiledKey& k) const { return UOpHash{}(k.ast) ^ std::hash<std::string>{}(k.backend); }
+};
+
+std::mutex g_compiled_mu;
+std::atomic<uint64_t> g_compile_count{0};
+
+std::shared_ptr<Program> compiled_for(const Backend& backend, const UOp& ast, size_t index) {
+  static auto* cache = new std::unordered_map<CompiledKey, std::shared_ptr<Program>, CompiledKeyHash>;
+  CompiledKey key{ast, std::string(backend.name)};
+  {
+    std::lock_guard<std::mutex> lock(g_compiled_mu);
+    if (auto it = cache->find(key); it != cache->end()) return it->second;
+  }
+  const std::vector<UOp> program = program_for(ast);
+  const std::string fn_name = "anvil_kernel";
+  const std::string source = backend.render(program, fn_name);
+  if (debug_level() >= 2) std::fprintf(stderr, "kernel %zu (%s):\n%s\n", index, key.backend.c_str(), source.c_str());
+  std::shared_ptr<Program> compiled = backend.compile(program, source, fn_name);
+  ANVIL_CHECK(compiled) << backend.name << ": compile returned nothing for\n" << source;
+  g_compile_count.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard<std::mutex> lock(g_compiled_mu);
+  if (cache->size() >= kMaxCachedPrograms) cache->clear();
+  cache->emplace(std::move(key), compiled);
+  return compiled;
 }
 
 }  // namespace
@@ -77,19 +111,69 @@ const char* kernel_op_name(const UOp& ast) {
   return op_name(u.op()).data();
 }
 
-UOp realize_here(const UOp& root) {
+// The kernel checker (e.g. bounds proofs, ANVIL_CHECK_OOB) sees each kernel structure once per checker.
+void check_once(const UOp& ast) {
+  const KernelChecker check = kernel_checker();
+  if (!check) return;
+  static std::mutex mu;
+  static KernelChecker checked_by = nullptr;
+  static auto* checked = new std::unordered_set<UOp, UOpHash>;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (checked_by != check) checked->clear(), checked_by = check;
+    if (checked->contains(ast)) return;
+  }
+  check(ast);
+  std::lock_guard<std::mutex> lock(mu);
+  if (checked->size() >= kMaxCachedPrograms) checked->clear();
+  if (checked_by == check) checked->insert(ast);
+}
+
+// A symbolic root's value lives at the front of a buffer sized for its vars' upper bounds
+// (schedule.h): Tensor storage holds exactly its elements, so those are copied to a buffer of their own.
+UOp exact_copy(const UOp& root, const UOp& big, const std::shared_ptr<Buffer>& from) {
+  ANVIL_CHECK(root.shape()) << "realize: a symbolic root without a shape: " << root.brief();
+  const int64_t count = shape_numel(*root.shape());
+  ANVIL_CHECK(from && from->count >= static_cast<size_t>(count))
+      << "realize: the symbolic result's buffer is missing or smaller than " << count << " (" << big.brief() << ")";
+  auto exact = std::make_shared<Buffer>(from->dtype, static_cast<size_t>(count));
+  const size_t bytes = static_cast<size_t>(count) * static_cast<size_t>(itemsize(from->dtype));
+  if (bytes) std::memcpy(exact->bytes.data(), from->bytes.data(), bytes);
+  std::copy_n(from->poison.begin(), count, exact->poison.begin());
+  const int64_t uid = new_buffer_uid();
+  register_storage(uid, exact);
+  const UOp leaf = UOp::make(Op::BUFFER, from->dtype, {}, std::vector<int64_t>{uid, count});
+  if (*root.shape() == Shape{count}) return leaf;
+  return UOp::make(Op::RESHAPE, from->dtype, {leaf}, *root.shape());
+}
+
+// The vars a run binds: the caller's and the schedule's (BIND values); one name, one value.
+std::map<std::string, int64_t> merged_vars(const std::map<std::string, int64_t>& given,
+                                           const std::map<std::string, int64_t>& scheduled) {
+  std::map<std::string, int64_t> all = given;
+  for (const auto& [name, value] : scheduled) {
+    const auto [it, fresh] = all.emplace(name, value);
+    if (!fresh && it->second != value)
+      (ErrorBuilder("realize") << "var " << name << " is bound to " << it->second << " and to " << value).raise();
+  }
+  return all;
+}
+
+UOp realize_here(const Backend& backend, const UOp& root, const std::map<std::string, int64_t>& given_vars,
+                 jit_detail::State* jit) {
   const auto start = std::chrono::steady_clock::now();
   breadcrumb::Scope crumb("schedule", op_name(root.op()).data(), "-");
-  const Schedule s = make_schedule({root});
+  const Schedule s = jit_detail::schedule_for_realize(jit, root);
+  const std::map<std::string, int64_t> vars = merged_vars(given_vars, s.vars);
   std::unordered_map<int64_t, std::shared_ptr<Buffer>> made;  // outputs of this schedule, by uid
   for (size_t k = 0; k < s.kernels.size(); ++k) {
     const Kernel& kernel = s.kernels[k];
-    breadcrumb::Scope kernel_crumb("lower", kernel_op_name(kernel.ast), "interp");
-    if (const KernelChecker check = kernel_checker()) check(kernel.ast);  // e.g. bounds proofs (ANVIL_CHECK_OOB)
-    const std::vector<UOp> program = program_for(kernel.ast);
-    if (debug_level() >= 2) std::fprintf(stderr, "kernel %zu:\n%s\n", k, to_text(program).c_str());
+    const std::string backend_name(backend.name);
+    breadcrumb::Scope kernel_crumb("lower", kernel_op_name(kernel.ast), backend_name.c_str());
+    check_once(kernel.ast);
+    const std::shared_ptr<Program> compiled = compiled_for(backend, kernel.ast, k);
     std::vector<std::shared_ptr<Buffer>> held;
-    std::vector<interp::Buffer*> slots;
+    std::vector<Buffer*> slots;
     for (size_t i = 0; i < kernel.buffers.size(); ++i) {
       const UOp& b = kernel.buffers[i];
       const int64_t uid = b.arg_ints()[0];
@@ -106,18 +190,23 @@ UOp realize_here(const UOp& root) {
       held.push_back(buf);
       slots.push_back(buf.get());
     }
-    breadcrumb::g_slot.stage.store("interp", std::memory_order_relaxed);
-    const interp::RunResult r = interp::run_program(program, slots, {}, kMaxSteps);
-    ANVIL_CHECK(r.ok()) << "realize: kernel " << k << " misbehaved: " << events_text(r) << "\n" << to_text(program);
+    breadcrumb::g_slot.stage.store("run", std::memory_order_relaxed);
+    compiled->run(slots, vars);
   }
   if (debug_level() >= 1) {
     const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;
-    std::fprintf(stderr, "realize: %zu kernel(s) in %.3f ms\n", s.kernels.size(), ms.count());
+    std::fprintf(stderr, "realize: %zu kernel(s) on %s in %.3f ms\n", s.kernels.size(),
+                 std::string(backend.name).c_str(), ms.count());
   }
   const UOp result = s.results.at(0);
   UOp buf = result;
-  while (buf.op() == Op::RESHAPE) buf = UOp(buf.src(0));  // a copy first: src(0) lives in the node being replaced
+  bool prefix = false;  // a symbolic result: the first `count` elements of an upper-bound buffer
+  while (buf.op() == Op::RESHAPE || buf.op() == Op::SHRINK) {
+    prefix = prefix || buf.op() == Op::SHRINK;
+    buf = UOp(buf.src(0));  // a copy first: src(0) lives in the node being replaced
+  }
   const int64_t uid = buf.arg_ints()[0];
+  if (prefix) return exact_copy(root, buf, made.count(uid) ? made.at(uid) : storage_of(uid));
   if (auto it = made.find(uid); it != made.end()) {
     register_storage(uid, it->second);
   } else if (buf.arg_ints()[1] == 0 && !storage_of(uid)) {  // no elements: the schedule ran no kernel
@@ -128,16 +217,66 @@ UOp realize_here(const UOp& root) {
 
 }  // namespace
 
-UOp realize_graph(const UOp& root) {
+UOp realize_graph_on(const Backend& backend, const UOp& root, const std::map<std::string, int64_t>& vars) {
   if (const size_t depth = graph_depth(root); depth > kMaxGraphDepth)
     (ErrorBuilder("realize") << "the graph is " << depth << " ops deep; at most " << kMaxGraphDepth
                              << " are supported (realize() an intermediate tensor)")
         .raise();
   UOp out;
-  run_on_deep_stack([&] { out = realize_here(root); });
+  jit_detail::State* const jit = jit_detail::active();  // thread-local: read before the deep stack
+  run_on_deep_stack([&] { out = realize_here(backend, root, vars, jit); });
   return out;
 }
 
-void install_interp_realizer() { register_backend("interp", &realize_graph); }
+UOp realize_graph(const UOp& root) { return realize_graph_on(*find_backend_named("interp"), root, {}); }
+
+uint64_t compile_count() { return g_compile_count.load(std::memory_order_relaxed); }
+
+namespace {
+
+// Realizer is a plain function pointer: one per registry position.
+template <size_t I>
+UOp realize_nth(const UOp& root) {
+  return realize_graph_on(*all_backends()[I], root, {});
+}
+template <size_t... I>
+constexpr std::array<Realizer, sizeof...(I)> realizers(std::index_sequence<I...>) {
+  return {&realize_nth<I>...};
+}
+constexpr size_t kMaxBackends = 8;
+
+}  // namespace
+
+namespace {
+
+// Registers backend i when it is usable here; returns whether it was.
+bool install_nth(size_t i) {
+  static constexpr std::array<Realizer, kMaxBackends> by_index = realizers(std::make_index_sequence<kMaxBackends>{});
+  const std::span<const Backend* const> all = all_backends();
+  ANVIL_CHECK(all.size() <= kMaxBackends) << "install_backends: raise kMaxBackends to " << all.size();
+  if (!all[i]->unavailable().empty()) return false;
+  register_backend(std::string(all[i]->name), by_index[i]);
+  return true;
+}
+
+}  // namespace
+
+void install_interp_realizer() {
+  register_backend("interp", &realize_graph);
+  const std::string wanted = default_backend();
+  const std::span<const Backend* const> all = all_backends();
+  for (size_t i = 0; i < all.size(); ++i)
+    if (all[i]->name == wanted && wanted != "interp" && !install_nth(i))
+      (ErrorBuilder("backend") << "ANVIL_BACKEND names '" << wanted
+                               << "', which is unavailable here: " << all[i]->unavailable())
+          .raise();
+}
+
+std::vector<std::string> install_backends() {
+  std::vector<std::string> installed;
+  for (size_t i = 0; i < all_backends().size(); ++i)
+    if (install_nth(i)) installed.emplace_back(all_backends()[i]->name);
+  return installed;
+}
 
 }  // namespace anvil

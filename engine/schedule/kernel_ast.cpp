@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "engine/ir/shape.h"
+#include "engine/schedule/symbolic_dims.h"
 #include "engine/support/check.h"
 #include "engine/symbolic/simplify.h"
 
@@ -34,18 +35,66 @@ UOp linear_index(const Idx& idx, const Shape& s) {
   return simplify(lin);
 }
 
+// The index into `in` of the element at `idx` of `out`, for a reshape between two concrete shapes.
+Idx reshape_index(const Idx& idx, const Shape& out, const Shape& in) {
+  const UOp lin = linear_index(idx, out);
+  const std::vector<int64_t> st = strides_of(in);
+  Idx s(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    UOp e = in[i] == 1 ? iconst(0) : lin.floordiv(st[i]);
+    if (i > 0 && in[i] != 1) e = e.floormod(in[i]);
+    s[i] = simplify(e);
+  }
+  return s;
+}
+
+bool is_var(const UOp& d) { return d.op() == Op::DEFINE_VAR; }
+
+// A reshape keeping each symbolic axis an axis of its own (symbolic_dims.cpp): the k-th var of `in`
+// is the k-th of `out`, and the concrete runs between them reshape among themselves.
+Idx sym_reshape_index(const Idx& idx, const SymShape& out, const SymShape& in) {
+  std::vector<size_t> vo, vi;
+  for (size_t j = 0; j < out.size(); ++j)
+    if (is_var(out[j])) vo.push_back(j);
+  for (size_t i = 0; i < in.size(); ++i)
+    if (is_var(in[i])) vi.push_back(i);
+  ANVIL_CHECK(vo.size() == vi.size()) << "schedule: a reshape loses a symbolic axis";
+  vo.push_back(out.size());
+  vi.push_back(in.size());
+  Idx s(in.size());
+  size_t jo = 0, ji = 0;
+  for (size_t k = 0; k < vo.size(); ++k) {
+    Idx seg_idx(idx.begin() + static_cast<ptrdiff_t>(jo), idx.begin() + static_cast<ptrdiff_t>(vo[k]));
+    Shape seg_out, seg_in;
+    for (size_t j = jo; j < vo[k]; ++j) seg_out.push_back(out[j].const_int());
+    for (size_t i = ji; i < vi[k]; ++i) seg_in.push_back(in[i].const_int());
+    const Idx seg = reshape_index(seg_idx, seg_out, seg_in);
+    std::copy(seg.begin(), seg.end(), s.begin() + static_cast<ptrdiff_t>(ji));
+    if (k + 1 < vo.size()) s[vi[k]] = idx[vo[k]];
+    jo = vo[k] + 1;
+    ji = vi[k] + 1;
+  }
+  return s;
+}
+
 class Builder {
  public:
-  Builder(const UOp& target, const std::function<UOp(const UOp&)>& realized) : target_(target), realized_(realized) {}
+  Builder(const UOp& target, const std::function<UOp(const UOp&)>& realized, const SymbolicDims* sym)
+      : target_(target), realized_(realized), sym_(sym) {}
 
   KernelAst build(const UOp& out) {
     slot_of(out);
     const Shape& shape = *target_.shape();
+    const SymShape* sshape = sym_of(target_);
     Idx idx;
-    for (int64_t d : shape)
-      idx.push_back(d == 1 ? iconst(0) : UOp::make(Op::RANGE, dtypes::index, {iconst(d)}, next_axis_++));
+    for (size_t i = 0; i < shape.size(); ++i) {
+      const UOp end = sshape ? (*sshape)[i] : iconst(shape[i]);
+      const bool one = !is_var(end) && shape[i] == 1;
+      idx.push_back(one ? iconst(0) : UOp::make(Op::RANGE, dtypes::index, {end}, next_axis_++));
+    }
     const UOp value = compute(target_, idx, bool_const(true));
-    const UOp at = UOp::make(Op::INDEX, global(out).dtype(), {global(out), linear_index(idx, shape)});
+    const UOp lin = sshape ? sym_linear_index(idx, *sshape) : linear_index(idx, shape);
+    const UOp at = UOp::make(Op::INDEX, global(out).dtype(), {global(out), lin});
     const UOp store = UOp::make(Op::STORE, dtypes::void_, {at, value});
     return KernelAst{UOp::make(Op::SINK, dtypes::void_, {store}), buffers_};
   }
@@ -62,13 +111,21 @@ class Builder {
     return UOp::make(Op::DEFINE_GLOBAL, buf.dtype().ptr(AddrSpace::Global, buf.arg_ints()[1]), {}, slot);
   }
 
-  // A realized tensor of shape `shape`, stored row-major in `buf`, read at idx where `valid`.
-  UOp load(const UOp& buf, const Shape& shape, const Idx& idx, const UOp& valid) {
+  // Node n's symbolic shape, or nullptr when it has no symbolic axis.
+  const SymShape* sym_of(const UOp& n) const { return sym_ ? sym_->of(n) : nullptr; }
+
+  // A realized node n, stored row-major (at its bound sizes) in `buf`, read at idx where `valid`.
+  UOp load(const UOp& buf, const UOp& n, const Idx& idx, const UOp& valid) {
+    const Shape& shape = *n.shape();
+    const SymShape* sshape = sym_of(n);
     const UOp gate = simplify(valid);
     const UOp zero = UOp::constant(buf.dtype(), 0);
     // A buffer with no elements is never read: every index into it lies in a padded-away region.
-    if (is_false(gate) || shape_numel(shape) == 0) return zero;
-    const UOp g = global(buf), lin = linear_index(idx, shape);
+    const bool no_elements = sshape ? std::any_of(sshape->begin(), sshape->end(),
+                                                  [](const UOp& d) { return !is_var(d) && d.const_int() == 0; })
+                                    : shape_numel(shape) == 0;
+    if (is_false(gate) || no_elements) return zero;
+    const UOp g = global(buf), lin = sshape ? sym_linear_index(idx, *sshape) : linear_index(idx, shape);
     if (is_true(gate)) return UOp::make(Op::LOAD, buf.dtype(), {UOp::make(Op::INDEX, g.dtype(), {g, lin})});
     return UOp::make(Op::LOAD, buf.dtype(), {UOp::make(Op::INDEX, g.dtype(), {g, lin, gate}), zero});
   }
@@ -76,7 +133,7 @@ class Builder {
   // The value of n at idx; memoized per (node, idx, valid).
   UOp value(const UOp& n, const Idx& idx, const UOp& valid) {
     if (!(n == target_)) {
-      if (UOp buf = realized_(n)) return load(buf, *n.shape(), idx, valid);
+      if (UOp buf = realized_(n)) return load(buf, n, idx, valid);
     }
     std::vector<UOp> key_src{n, valid};
     key_src.insert(key_src.end(), idx.begin(), idx.end());
@@ -94,6 +151,7 @@ class Builder {
 
   UOp target_;
   const std::function<UOp(const UOp&)>& realized_;
+  const SymbolicDims* sym_;
   std::vector<UOp> buffers_;
   std::unordered_map<UOp, UOp, UOpHash> memo_;
   int64_t next_axis_ = 0;
@@ -103,6 +161,11 @@ UOp Builder::compute(const UOp& n, const Idx& idx, const UOp& valid) {
   const Op op = n.op();
   if (op == Op::CONST) return n;
   if (op == Op::CONTIGUOUS || op == Op::DETACH || op == Op::COPY) return value(n.src(0), idx, valid);
+  if (op == Op::BIND) {  // stored data, strided by the vars (symbolic_dims.h)
+    const UOp buf = bound_buffer(n);
+    ANVIL_CHECK(buf) << "schedule: BIND over computed data: " << n.brief();
+    return load(buf, n, idx, valid);
+  }
   if (op == Op::REDUCE_AXIS) return reduce(n, idx, valid);
   if (in_group(op, opgroup::Movement)) return movement(n, idx, valid);
   ANVIL_CHECK(in_group(op, opgroup::Alu) || op == Op::BITCAST) << "schedule: cannot compute " << n.brief();
@@ -117,18 +180,21 @@ UOp Builder::movement(const UOp& n, const Idx& idx, const UOp& valid) {
   const Shape& in = *src.shape();
   const Shape& out = *n.shape();
   const std::vector<int64_t>& a = n.arg_ints();
+  // Symbolic axes: pad and shrink leave them whole (symbolic_dims.cpp), so only these need the var.
+  const SymShape* sin = sym_of(src);
+  if (sin && n.op() == Op::RESHAPE) return value(src, sym_reshape_index(idx, *sym_of(n), *sin), valid);
   Idx s(in.size());
-  switch (n.op()) {
-    case Op::RESHAPE: {
-      const UOp lin = linear_index(idx, out);
-      const std::vector<int64_t> st = strides_of(in);
-      for (size_t i = 0; i < in.size(); ++i) {
-        UOp e = in[i] == 1 ? iconst(0) : lin.floordiv(st[i]);
-        if (i > 0 && in[i] != 1) e = e.floormod(in[i]);
-        s[i] = simplify(e);
-      }
-      return value(src, s, valid);
+  if (sin && (n.op() == Op::EXPAND || n.op() == Op::FLIP)) {
+    s = idx;
+    for (size_t i = 0; i < in.size(); ++i) {
+      if (n.op() == Op::EXPAND && !is_var((*sin)[i]) && in[i] == 1) s[i] = iconst(0);
+      const bool flipped = n.op() == Op::FLIP && std::count(a.begin(), a.end(), static_cast<int64_t>(i));
+      if (flipped) s[i] = simplify((*sin)[i] - iconst(1) - idx[i]);
     }
+    return value(src, s, valid);
+  }
+  switch (n.op()) {
+    case Op::RESHAPE: return value(src, reshape_index(idx, out, in), valid);
     case Op::PERMUTE:
       for (size_t i = 0; i < a.size(); ++i) s[static_cast<size_t>(a[i])] = idx[i];
       return value(src, s, valid);
@@ -184,13 +250,15 @@ namespace {
 UOp Builder::reduce(const UOp& n, const Idx& idx, const UOp& valid) {
   const ReduceArg& r = n.arg_reduce();
   const Shape& in = *n.src(0).shape();
+  const SymShape* sin = sym_of(n.src(0));
   Idx s = idx;
   std::vector<UOp> ranges;
   for (int64_t ax : r.axes) {
     const auto i = static_cast<size_t>(ax);
-    if (in[i] == 0) return reduce_identity(r.op, n.dtype());
-    if (in[i] == 1 || std::count(ranges.begin(), ranges.end(), s[i])) continue;  // size 1, or listed twice
-    s[i] = UOp::make(Op::RANGE, dtypes::index, {iconst(in[i])}, next_axis_++);
+    const bool var = sin && is_var((*sin)[i]);  // loops to the var whatever its bound value
+    if (!var && in[i] == 0) return reduce_identity(r.op, n.dtype());
+    if ((!var && in[i] == 1) || std::count(ranges.begin(), ranges.end(), s[i])) continue;  // size 1, or listed twice
+    s[i] = UOp::make(Op::RANGE, dtypes::index, {var ? (*sin)[i] : iconst(in[i])}, next_axis_++);
     ranges.push_back(s[i]);
   }
   UOp v = value(n.src(0), s, valid);
@@ -202,9 +270,10 @@ UOp Builder::reduce(const UOp& n, const Idx& idx, const UOp& valid) {
 
 }  // namespace
 
-KernelAst build_kernel_ast(const UOp& target, const UOp& out, const std::function<UOp(const UOp&)>& realized) {
+KernelAst build_kernel_ast(const UOp& target, const UOp& out, const std::function<UOp(const UOp&)>& realized,
+                           const SymbolicDims* sym) {
   ANVIL_CHECK(target.shape()) << "schedule: a node without a shape: " << target.brief();
-  return Builder(target, realized).build(out);
+  return Builder(target, realized, sym).build(out);
 }
 
 }  // namespace anvil

@@ -6,6 +6,7 @@
 
 #include "engine/ir/shape.h"
 #include "engine/schedule/kernel_ast.h"
+#include "engine/schedule/symbolic_dims.h"
 #include "engine/support/breadcrumb.h"
 #include "engine/support/check.h"
 #include "engine/tensor/storage.h"
@@ -31,16 +32,21 @@ bool keeps_loops(const UOp& m) {
 
 class Scheduler {
  public:
-  explicit Scheduler(const std::vector<UOp>& roots) : roots_(roots) {
-    NodeSet seen;
-    for (const UOp& r : roots)
-      for (const UOp& n : r.toposort())
-        if (seen.insert(n).second) topo_.push_back(n);
+  explicit Scheduler(const std::vector<UOp>& roots) : roots_(roots), topo_(topo_of(roots)), sym_(topo_) {
     for (const UOp& n : topo_)
       for (const UOp& s : n.src()) {
         auto& users = users_[s];
         if (std::find(users.begin(), users.end(), n) == users.end()) users.push_back(n);
       }
+  }
+
+  static std::vector<UOp> topo_of(const std::vector<UOp>& roots) {
+    std::vector<UOp> topo;
+    NodeSet seen;
+    for (const UOp& r : roots)
+      for (const UOp& n : r.toposort())
+        if (seen.insert(n).second) topo.push_back(n);
+    return topo;
   }
 
   Schedule run() {
@@ -56,6 +62,7 @@ class Scheduler {
     for (const UOp& n : topo_)  // children before parents: producers' kernels come first
       if (pending_.count(n) && done.insert(n).second) add_kernel(n, out);
     for (const UOp& r : roots_) out.results.push_back(result_of(r));
+    out.vars = sym_.vars();
     return out;
   }
 
@@ -63,7 +70,7 @@ class Scheduler {
   void realize(const UOp& n) {
     if (buffer_.count(n)) return;
     ANVIL_CHECK(n.shape()) << "schedule: a node without a shape: " << n.brief();
-    const int64_t count = shape_numel(*n.shape());
+    const int64_t count = sym_.capacity(n);  // symbolic: room for every bound value
     buffer_.emplace(n, UOp::make(Op::BUFFER, n.dtype(), {}, std::vector<int64_t>{new_buffer_uid(), count}));
     pending_.insert(n);
   }
@@ -81,6 +88,8 @@ class Scheduler {
       for (const UOp& user : users_[u]) {
         if (!seen.insert(user).second) continue;
         if (in_group(user.op(), opgroup::Movement) && !keeps_loops(user)) return false;
+        // A symbolic axis the reduce lacks is a broadcast over it, even where its value is 1 (no EXPAND).
+        if (var_axes(user) > var_axes(n)) return false;
         if (roots.count(user) || user.op() == Op::CONTIGUOUS || user.op() == Op::REDUCE_AXIS) {
           ends.insert(user);
           continue;
@@ -89,6 +98,13 @@ class Scheduler {
       }
     }
     return ends.size() <= 1;
+  }
+
+  size_t var_axes(const UOp& n) const {
+    const SymShape* s = sym_.of(n);
+    if (!s) return 0;
+    return static_cast<size_t>(
+        std::count_if(s->begin(), s->end(), [](const UOp& d) { return d.op() == Op::DEFINE_VAR; }));
   }
 
   UOp realized(const UOp& n) const {
@@ -101,7 +117,8 @@ class Scheduler {
     breadcrumb::set_op(op_name(n.op()).data());
     const UOp buf = buffer_.at(n);
     if (buf.arg_ints()[1] == 0) return;  // nothing to compute
-    KernelAst k = build_kernel_ast(n, buf, [this](const UOp& u) { return realized(u); });
+    const KernelAst k = build_kernel_ast(
+        n, buf, [this](const UOp& u) { return realized(u); }, &sym_);
     Kernel kernel{k.ast, {}, k.buffers, 1};
     for (const UOp& b : k.buffers) kernel.buffer_uids.push_back(b.arg_ints()[0]);
     out.kernels.push_back(std::move(kernel));
@@ -116,7 +133,10 @@ class Scheduler {
       buf = buffer_.at(root);
     }
     const Shape& shape = *root.shape();
-    if (shape == Shape{buf.arg_ints()[1]}) return buf;
+    if (sym_.of(root)) {  // the bound elements lead the buffer (symbolic_dims.h)
+      buf = UOp::make(Op::SHRINK, buf.dtype(), {buf}, std::vector<int64_t>{0, shape_numel(shape)});
+    }
+    if (shape == *buf.shape()) return buf;
     return UOp::make(Op::RESHAPE, buf.dtype(), {buf}, shape);
   }
 
@@ -125,6 +145,7 @@ class Scheduler {
   NodeMap<std::vector<UOp>> users_;
   NodeMap<UOp> buffer_;  // realized node -> the BUFFER that will hold it
   NodeSet pending_;      // realized nodes that need a kernel
+  SymbolicDims sym_;     // symbolic axes of every node (BIND)
 };
 
 }  // namespace

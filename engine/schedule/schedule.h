@@ -10,6 +10,8 @@
 // folded into simplified index expressions (PAD as the gate), and a reduction is
 // REDUCE(value, RANGE..., ReduceArg{op, {}}) over its own RANGEs.
 #include <cstdint>
+#include <map>
+#include <string>
 #include <vector>
 
 #include "engine/ir/uop.h"
@@ -26,6 +28,11 @@ struct Kernel {
 struct Schedule {
   std::vector<Kernel> kernels;  // in execution order
   std::vector<UOp> results;     // per root: the realized tensor, RESHAPE(BUFFER) (or BUFFER), after the run
+  // The value of each DEFINE_VAR in the kernels, by name: what every kernel's run must bind. A root
+  // with a symbolic axis (BIND, engine/tensor/symbolic.md) is stored in a buffer sized for every var
+  // at its upper bound; its result is then [RESHAPE](SHRINK(BUFFER, {0, count})): the first count
+  // elements, row-major.
+  std::map<std::string, int64_t> vars;
 };
 
 Schedule make_schedule(const std::vector<UOp>& roots);

@@ -96,6 +96,10 @@ void check_conv(const char* op, const Tensor& x, const Tensor& w, const std::opt
   if (w.ndim() != 4)
     (ErrorBuilder(op) << "expects a 4-d weight, got " << shape_str(w.shape()) << " for input " << shape_str(x.shape()))
         .raise();
+  if (w.shape()[2] < 1 || w.shape()[3] < 1)  // an empty window: no output size (window_axis divides by it)
+    (ErrorBuilder(op) << "the kernel must be at least 1 x 1, got weight " << shape_str(w.shape()) << " for input "
+                      << shape_str(x.shape()))
+        .raise();
   if (!is_float(x.dtype())) (ErrorBuilder(op) << "needs a float input, got " << name(x.dtype())).raise();
   if (x.dtype() != w.dtype() || (bias && bias->dtype() != x.dtype()))
     (ErrorBuilder(op) << "input, weight and bias must have one dtype, got " << name(x.dtype()) << ", "
@@ -180,6 +184,15 @@ Tensor conv_transpose2d(const Tensor& input, const Tensor& weight, const std::op
                         .permute({0, 2, 1, 3, 4})
                         .reshape({groups * cog, cin / groups, kh, kw})
                         .flip({2, 3});
+  // torch's output size; below 1 the crop below (a negative eh) would raise as "pad", not as this op.
+  const int64_t oh = (h - 1) * stride.h - 2 * padding.h + dilation.h * (kh - 1) + output_padding.h + 1;
+  const int64_t ow = (w - 1) * stride.w - 2 * padding.w + dilation.w * (kw - 1) + output_padding.w + 1;
+  if (oh < 1 || ow < 1)
+    (ErrorBuilder(op) << "the output of input " << shape_str(input.shape()) << " and weight "
+                      << shape_str(weight.shape()) << " is too small (" << oh << " x " << ow << "): stride ("
+                      << stride.h << ", " << stride.w << "), padding (" << padding.h << ", " << padding.w
+                      << "), dilation (" << dilation.h << ", " << dilation.w << ")")
+        .raise();
   const int64_t eh = dilation.h * (kh - 1) - padding.h, ew = dilation.w * (kw - 1) - padding.w;
   return unbatch(
       conv_core(op, xd, wt, bias, 1, {eh, eh + output_padding.h}, {ew, ew + output_padding.w}, dilation, groups),

@@ -3,6 +3,7 @@
 // selects with WHERE and collapses with a sum, so ref and autograd cover these ops as they are. An
 // index value outside [0, n) matches no position and selects 0 (tensor.h).
 #include <algorithm>
+#include <limits>
 
 #include "engine/tensor/graph.h"
 
@@ -117,7 +118,11 @@ Tensor Tensor::one_hot(int64_t num_classes) const {
       (ErrorBuilder("one_hot") << "cannot infer the number of classes from an empty tensor " << shape_str(shape()))
           .raise();
     Tensor top = max();  // realizes a copy: this handle stays lazy
-    num_classes = top.to_vector<int64_t>()[0] + 1;
+    const int64_t most = top.to_vector<int64_t>()[0];
+    if (most == std::numeric_limits<int64_t>::max())  // max + 1 would overflow
+      (ErrorBuilder("one_hot") << "cannot make " << most << " + 1 classes for a tensor of shape " << shape_str(shape()))
+          .raise();
+    num_classes = most + 1;
     num_classes = std::max<int64_t>(num_classes, 0);
   }
   return unsqueeze(-1).eq(positions(num_classes, ndim() + 1, ndim())).to(dtypes::int64);

@@ -50,6 +50,45 @@ TEST_F(Sorting, AlongAnAxisAndTopk) {
   EXPECT_EQ(Tensor::scalar(2.5).sort().first.shape(), Shape{});
 }
 
+// stable=false: torch may order ties either way; anvil's order is the stable one (tensor.h documents it).
+TEST_F(Sorting, UnstableSortGivesTheStableOrder) {
+  const Tensor x = f32({2, 0, 2, 1, 0, 2, NAN, 1, NAN});
+  for (bool descending : {false, true}) {
+    EXPECT_EQ(iv(x.sort(0, descending, /*stable=*/false).second), iv(x.sort(0, descending, /*stable=*/true).second));
+    EXPECT_EQ(iv(x.argsort(0, descending, /*stable=*/false)), iv(x.argsort(0, descending, /*stable=*/true)));
+  }
+  EXPECT_EQ(iv(x.argsort(0, false, false)), (std::vector<int64_t>{1, 4, 3, 7, 0, 2, 5, 6, 8}));
+}
+
+// topk(sorted=false): torch leaves the order unspecified, so what is promised is a set: the k largest
+// (smallest) values, each with an index that holds it, no index twice.
+TEST_F(Sorting, UnsortedTopkIsTheTopKAsASet) {
+  const std::vector<float> row = {4, -1, 7, 7, 0, 3, -5, 9, 2, 7};
+  const Tensor x = f32(row, Shape{2, 5});
+  for (bool largest : {true, false}) {
+    auto [v, i] = x.topk(3, 1, largest, /*sorted=*/false);
+    ASSERT_EQ(v.shape(), (Shape{2, 3}));
+    const std::vector<float> values = fv(v);
+    const std::vector<int64_t> indices = iv(i);
+    for (int r = 0; r < 2; ++r) {
+      std::vector<float> want(row.begin() + 5 * r, row.begin() + 5 * r + 5);
+      if (largest)
+        std::sort(want.begin(), want.end(), std::greater<>());
+      else
+        std::sort(want.begin(), want.end());
+      want.resize(3);
+      std::vector<float> got(values.begin() + 3 * r, values.begin() + 3 * r + 3);
+      std::vector<int64_t> at(indices.begin() + 3 * r, indices.begin() + 3 * r + 3);
+      for (int c = 0; c < 3; ++c) EXPECT_EQ(row[static_cast<size_t>(5 * r + at[c])], got[c]) << "row " << r;
+      std::sort(at.begin(), at.end());
+      EXPECT_EQ(std::adjacent_find(at.begin(), at.end()), at.end()) << "an index twice in row " << r;
+      std::sort(got.begin(), got.end());
+      std::sort(want.begin(), want.end());
+      EXPECT_EQ(got, want) << "row " << r << (largest ? " largest" : " smallest");
+    }
+  }
+}
+
 TEST_F(Sorting, ValuesGradientFollowsThePlacement) {
   Tensor x = f32({3, 1, 2});
   x.requires_grad_();

@@ -325,11 +325,13 @@ class Tensor {
 
   // ---- Sorting (sort.cpp): rank by counting comparisons along dim, then place by a one-hot compare;
   // O(n^2) work per row of n, in two fused reduce kernels. NaN sorts as the largest value and ties
-  // keep index order (always stable; torch's stable=false may order ties either way). Indices int64.
+  // keep index order. Indices int64. stable=false gives that stable order too: torch promises nothing
+  // about ties then (its CPU and CUDA kernels differ), so code meant for both must not rely on it.
   std::pair<Tensor, Tensor> sort(int64_t dim = -1, bool descending = false, bool stable = false) const;
   Tensor argsort(int64_t dim = -1, bool descending = false, bool stable = false) const;
-  // The k largest (smallest) along dim; Error("topk") when k is outside [0, size]. Unsorted results
-  // come sorted too (torch leaves their order unspecified).
+  // The k largest (smallest) along dim; Error("topk") when k is outside [0, size]. sorted=false
+  // promises the k values as a set, in any order (as torch), each with an index holding it; anvil
+  // happens to return them sorted, and tests compare them as sets.
   std::pair<Tensor, Tensor> topk(int64_t k, int64_t dim = -1, bool largest = true, bool sorted = true) const;
 
   // ---- In-place updates (setitem.cpp). They replace the value of this handle and its copies (the

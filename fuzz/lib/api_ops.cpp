@@ -591,10 +591,17 @@ std::string GenCtx::tensor() {
 
 std::string GenCtx::operand() { return src.chance(65) ? tensor() : number(); }
 
-std::span<const OpSpec> api_ops() { return kOps; }
+std::span<const OpSpec> api_ops() {
+  static const std::vector<OpSpec> kAll = [] {
+    std::vector<OpSpec> all(std::begin(kOps), std::end(kOps));
+    all.insert(all.end(), api_nn_ops().begin(), api_nn_ops().end());
+    return all;
+  }();
+  return kAll;
+}
 
 const OpSpec* find_api_op(std::string_view name) {
-  for (const OpSpec& op : kOps)
+  for (const OpSpec& op : api_ops())
     if (op.name == name) return &op;
   return nullptr;
 }

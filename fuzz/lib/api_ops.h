@@ -38,7 +38,8 @@ struct OpSpec {
   void (*gen)(GenCtx& g, Line& line);  // writes the arguments
 };
 
-std::span<const OpSpec> api_ops();
+std::span<const OpSpec> api_ops();     // every row: these of api_ops.cpp, then api_nn_ops()
+std::span<const OpSpec> api_nn_ops();  // convolution ... losses (api_ops_nn.cpp)
 const OpSpec* find_api_op(std::string_view name);
 
 }  // namespace anvil::fuzz::api

@@ -258,6 +258,8 @@ std::vector<IndexItem> Call::index_items(std::string_view key) const {
         out.emplace_back(Ellipsis);
       } else if (auto i = parse_int(item)) {
         out.emplace_back(*i);
+      } else if (is_tensor_name(item)) {  // an integer tensor: advanced indexing
+        out.emplace_back(TensorItem(lookup(item)));
       } else {
         std::vector<std::string> parts;
         size_t start = 0;

@@ -5,7 +5,7 @@
 //   t1 = t0.sum axes=[1,-1] keepdim=1
 //   t2 = cat tensors=[t0,t1] axis=0
 // Values: integers, floats (2.5, -0.0, inf, nan), true/false, dtypes, names, tensors (tN), lists in
-// brackets ([1,-1], [t0,t1], pairs [1:2,0:0], index items [1,::2,None,...]).
+// brackets ([1,-1], [t0,t1], pairs [1:2,0:0], index items [1,::2,None,...,t3]).
 #include <map>
 #include <optional>
 #include <string>

@@ -262,9 +262,11 @@ std::string mutate_api(std::string_view input, uint64_t seed, size_t max_size) {
         line.set(k, v);
       } else if (!line.args.empty()) {
         auto& [k, v] = line.args[src.choose(line.args.size())];
-        if (auto i = api::parse_int(v))
-          v = std::to_string(*i + src.range(-2, 2));
-        else if (src.chance(30))
+        if (auto i = api::parse_int(v)) {
+          int64_t nudged;  // unchanged where it would overflow (the generator writes INT64_MIN, INT64_MAX)
+          if (__builtin_add_overflow(*i, src.range(-2, 2), &nudged)) nudged = *i;
+          v = std::to_string(nudged);
+        } else if (src.chance(30))
           line.args.erase(line.args.begin() + static_cast<int64_t>(src.choose(line.args.size())));
       }
       break;

@@ -398,7 +398,9 @@ class Gen {
   }
 
   Tensor step(const Tensor& x, int depth) {
-    switch (src_.choose(10)) {
+    switch (src_.choose(12)) {
+      case 10:
+      case 11: return gen_nn_step(src_, x);
       case 0:
       case 1: return unary(x);
       case 2: return x.to(gen_dtype(src_));

@@ -44,9 +44,11 @@ std::vector<int64_t> dims_of(const UOp& root) {
   return {dims.begin(), dims.end()};
 }
 
+// Never more nodes nor more elements (reduce.h): a deletion that leaves a wider node is no step.
 bool smaller_than(const UOp& a, const UOp& b) {
   const size_t na = node_count(a), nb = node_count(b);
-  return na < nb || (na == nb && graph_elements(a) < graph_elements(b));
+  const int64_t ea = graph_elements(a), eb = graph_elements(b);
+  return na <= nb && ea <= eb && (na < nb || ea < eb);
 }
 
 }  // namespace

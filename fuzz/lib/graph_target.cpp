@@ -13,6 +13,7 @@
 #include "engine/ir/spec.h"
 #include "engine/ir/text.h"
 #include "engine/runtime/realize.h"
+#include "engine/support/env.h"
 #include "engine/support/error.h"
 #include "engine/tensor/device.h"
 #include "engine/tensor/storage.h"
@@ -123,6 +124,23 @@ Outcome run_graph(std::string_view input) {
   return check_graph(root);
 }
 
+// The backends a graph is checked on: every registered one (install_backends registers each built-in
+// backend usable here), or those ANVIL_FUZZ_BACKENDS lists (comma-separated), e.g. "interp,llvm".
+std::vector<std::string> graph_backends() {
+  static const bool installed = [] {
+    install_backends();
+    return true;
+  }();
+  (void)installed;
+  std::vector<std::string> all = registered_backends();
+  const std::string wanted = env_string("ANVIL_FUZZ_BACKENDS");
+  if (wanted.empty()) return all;
+  std::vector<std::string> picked;
+  for (const std::string& b : all)
+    if (("," + wanted + ",").find("," + b + ",") != std::string::npos) picked.push_back(b);
+  return picked;
+}
+
 std::string generate_graph(Source& src) {
   install_interp_realizer();
   return to_text(renumber_buffers(gen_tensor_program(src).uop()));
@@ -153,7 +171,7 @@ bool graph_acceptable(const UOp& root) {
 }
 
 Outcome check_graph(const UOp& root) {
-  install_interp_realizer();
+  const std::vector<std::string> backends = graph_backends();
   BoundGraph leaves(root);
   ref::Array want;
   try {
@@ -165,7 +183,7 @@ Outcome check_graph(const UOp& root) {
   ++g_checks;
   KernelWorker* worker = campaign_worker();
   const std::string text = worker ? to_text(root) : std::string();
-  for (const std::string& backend : registered_backends()) {
+  for (const std::string& backend : backends) {
     std::shared_ptr<Buffer> got;
     if (worker && worker_runs(backend)) {
       const KernelReply reply = worker->run(backend, text);
@@ -196,8 +214,13 @@ std::shared_ptr<Buffer> realize_on(const UOp& bound, const std::string& backend)
   UOp buf = tensor_detail::find_backend("graph", backend)(bound);
   while (buf.op() == Op::RESHAPE) buf = UOp(buf.src(0));
   if (buf.arg_ints()[1] == 0) return nullptr;
-  std::shared_ptr<Buffer> out = storage_of(buf.arg_ints()[0]);
-  (void)claim_storage(buf.arg_ints()[0]);  // an output's storage goes with `out`; a leaf's stays held by `leaves`
+  const int64_t uid = buf.arg_ints()[0];
+  std::shared_ptr<Buffer> out = storage_of(uid);
+  // An output's storage goes with `out`; a leaf's stays registered for the next backend (BoundGraph
+  // holds leaves by uid only, so claiming one would free it with `out`).
+  bool leaf = false;
+  for (const UOp& u : bound.toposort()) leaf = leaf || (u.op() == Op::BUFFER && u.arg_ints()[0] == uid);
+  if (!leaf) (void)claim_storage(uid);
   return out;
 }
 

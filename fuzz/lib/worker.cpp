@@ -426,7 +426,7 @@ void start_campaign_worker() {
 }
 
 int serve_kernel_requests(int fd) {
-  install_interp_realizer();
+  install_backends();
   if (!send_frame(fd, kHello)) return 1;
   for (;;) {
     char header[4];

@@ -30,7 +30,7 @@ const char* status_name(KernelReply::Status s);  // ok, error, crash, timeout, o
 
 struct WorkerOptions {
   std::string path;              // the executable; empty: anvil_kernel_worker next to /proc/self/exe
-  double timeout_s = 10;         // per request; ANVIL_WORKER_TIMEOUT_S
+  double timeout_s = 60;         // per request, compiles included (cold C: seconds under load); ANVIL_WORKER_TIMEOUT_S
   int64_t rss_mb = 2048;         // ANVIL_WORKER_RSS_MB
   std::vector<std::string> env;  // extra "NAME=value" entries for the worker (tests' backends)
   static WorkerOptions from_env();

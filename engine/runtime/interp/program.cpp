@@ -41,8 +41,10 @@ struct Address {
 
 struct Slot {
   bool set = false;
-  std::vector<Value> lanes;  // a value node's lanes
+  std::vector<Value> lanes;  // a value node's lanes (sized once by validate: runs reuse the storage)
   Address addr;              // a pointer node's address
+  Value constant;            // a CONST's value, computed once
+  size_t width = 0;          // a value node's lane count; 0 for pointers and effects
 };
 
 class Machine {
@@ -53,6 +55,8 @@ class Machine {
         vars_(vars),
         max_steps_(max_steps),
         uid_(program.size(), 0),
+        ops_(program.size(), Op::SINK),
+        src_begin_(program.size() + 1, 0),
         loop_end_(program.size(), 0),
         match_(program.size(), 0) {
     for (Buffer* b : buffers) mem_.push_back(b);
@@ -68,16 +72,17 @@ class Machine {
   void validate_global(const UOp& u, Slot& slot);
 
   void exec(size_t& pc);
-  void exec_alu_node(const UOp& u, Slot& slot);
-  void exec_bitcast_bytes(const UOp& u, Slot& slot);
-  void exec_load(const UOp& u, Slot& slot);
-  void exec_store(const UOp& u);
-  const Slot& slot_of(const UOp& s) const;
-  const std::vector<Value>& lanes_of(const UOp& s);
-  Address index_address(const UOp& u);
-  // The checked element offsets of one access of `lanes` lanes; skip[k] marks lanes not to touch.
-  std::vector<int64_t> access(const UOp& u, const Address& a, int lanes, std::vector<uint8_t>& gated_off,
-                              std::vector<uint8_t>& skip);
+  void exec_alu_node(size_t pc, const UOp& u, Slot& slot);
+  void exec_bitcast_bytes(size_t pc, const UOp& u, Slot& slot);
+  void exec_load(size_t pc, const UOp& u, Slot& slot);
+  void exec_store(size_t pc, const UOp& u);
+  // Source j of the node at position pc: its slot, through the numbering validate made (no lookup by node).
+  size_t src_slot(size_t pc, size_t j) const { return src_slots_[src_begin_[pc] + j]; }
+  const Slot& slot_of(size_t pc, size_t j) const;
+  const std::vector<Value>& lanes_of(size_t pc, size_t j);
+  void index_address(size_t pc, const UOp& u, Address& a);
+  // Checks one access of `lanes` lanes into where_, gated_off_ and skip_ (skip_[k]: do not touch lane k).
+  void access(const UOp& u, const Address& a, size_t lanes);
 
   void event(EventKind kind, const UOp& at, const std::string& detail);
   std::string loops_text() const;
@@ -92,7 +97,13 @@ class Machine {
   // occurrence runs, and a use sees the node's latest value. Values live per node, not per position.
   std::unordered_map<UOp, size_t, UOpHash> id_;  // node -> its slot
   std::vector<size_t> uid_;                      // position -> slot
+  std::vector<Op> ops_;                          // position -> its op (no call into the node per step)
+  std::vector<size_t> src_begin_;                // position -> its first entry in src_slots_
+  std::vector<size_t> src_slots_;                // the sources' slots, position by position
   std::vector<Slot> slots_;
+  std::vector<int64_t> where_;  // access(): per lane, the element; reused so a step allocates nothing
+  std::vector<uint8_t> gated_off_, skip_;
+  std::vector<uint8_t> bytes_;      // exec_bitcast_bytes()'s scratch
   std::vector<__int128> loop_end_;  // per RANGE position: its end this time round
   std::vector<size_t> match_;       // RANGE <-> END and IF <-> ENDIF positions
   std::vector<size_t> open_loops_;  // RANGE positions of the loops now running, outermost first
@@ -110,9 +121,11 @@ void Machine::validate() {
     const UOp& u = prog_[i];
     if (!u) (ErrorBuilder("interp") << "null node at position " << i).raise();
     std::vector<size_t> deps;
+    src_begin_[i] = src_slots_.size();
     for (const UOp& s : u.src()) {
       auto it = id_.find(s);
       if (it == id_.end()) malformed(u, "a source is used before it is defined");
+      src_slots_.push_back(it->second);
       if (s.dtype().scalar == Scalar::Void) continue;  // effects order things; they carry no value
       for (size_t r : loops[it->second]) {
         if (open_count[r] == 0) malformed(u, "uses a value that depends on a loop that has ended");
@@ -122,12 +135,15 @@ void Machine::validate() {
     auto [it, first] = id_.emplace(u, slots_.size());
     if (first) {
       slots_.emplace_back();
+      const DType dt = u.dtype();
+      if (!dt.is_ptr && dt.scalar != Scalar::Void) slots_.back().width = dt.count;
       std::sort(deps.begin(), deps.end());
       deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
       loops.push_back(std::move(deps));
       open_count.push_back(0);
     }
     uid_[i] = it->second;
+    ops_[i] = u.op();
     validate_node(u, slots_[uid_[i]], first);
     const Op op = u.op();
     if (op == Op::RANGE || op == Op::IF) {
@@ -153,6 +169,7 @@ void Machine::validate() {
     }
     if (op == Op::SINK && i + 1 != prog_.size()) malformed(u, "SINK must be the last node");
   }
+  src_begin_[prog_.size()] = src_slots_.size();
   if (!open.empty()) malformed(prog_[open.back()], "a block is never closed");
 }
 
@@ -170,6 +187,7 @@ void Machine::validate_node(const UOp& u, Slot& slot, bool first) {
       if (dt.is_ptr || dt.scalar == Scalar::Void) malformed(u, "a constant needs a value dtype");
       if (!std::holds_alternative<int64_t>(u.arg()) && !std::holds_alternative<double>(u.arg()))
         malformed(u, "a constant's arg is a number");
+      if (first) slot.constant = const_value(u);
       return;
     case Op::DEFINE_VAR: {
       if (!is_intlike(dt)) malformed(u, "a variable is an integer scalar");
@@ -286,14 +304,16 @@ void Machine::event(EventKind kind, const UOp& at, const std::string& detail) {
   if (result_.events.size() < kMaxEvents) result_.events.push_back(Event{kind, at, detail + loops_text()});
 }
 
-const Slot& Machine::slot_of(const UOp& s) const {
-  const Slot& slot = slots_[id_.at(s)];
-  if (!slot.set) malformed(s, "a value is used before it was computed");
+const Slot& Machine::slot_of(size_t pc, size_t j) const {
+  const Slot& slot = slots_[src_slot(pc, j)];
+  if (!slot.set) malformed(prog_[pc].src(j), "a value is used before it was computed");
   return slot;
 }
 
-const std::vector<Value>& Machine::lanes_of(const UOp& s) {
-  Slot& slot = slots_[id_.at(s)];
+const std::vector<Value>& Machine::lanes_of(size_t pc, size_t j) {
+  Slot& slot = slots_[src_slot(pc, j)];
+  if (slot.set && slot.width != 0 && slot.lanes.size() == slot.width) return slot.lanes;  // the common case
+  const UOp& s = prog_[pc].src(j);
   if (!slot.set && !s.dtype().is_ptr && s.dtype().scalar != Scalar::Void) {
     // Defined in a branch not taken or a loop that ran no iteration: the value is poison.
     slot.lanes.assign(s.dtype().count, Value::make_poison());
@@ -308,11 +328,11 @@ RunResult Machine::run() {
   const breadcrumb::OpScope crumb;  // a crash names the instruction it ran
   size_t pc = 0;
   while (pc < prog_.size()) {
-    const UOp& u = prog_[pc];
-    if (u.op() == Op::SINK) break;
-    breadcrumb::set_op(op_name(u.op()).data());
+    const Op op = ops_[pc];
+    if (op == Op::SINK) break;
+    breadcrumb::set_op(op_name(op).data());
     if (result_.steps >= max_steps_) {
-      event(EventKind::StepLimit, u, "stopped after " + std::to_string(result_.steps) + " steps");
+      event(EventKind::StepLimit, prog_[pc], "stopped after " + std::to_string(result_.steps) + " steps");
       break;
     }
     ++result_.steps;
@@ -325,8 +345,8 @@ void Machine::exec(size_t& pc) {
   const UOp& u = prog_[pc];
   Slot& slot = slots_[uid_[pc]];
   const size_t after_block = match_[pc] + 1;  // RANGE and IF: the node after their END / ENDIF
-  switch (u.op()) {
-    case Op::CONST: slot.lanes.assign(u.dtype().count, const_value(u)); break;
+  switch (ops_[pc]) {
+    case Op::CONST: slot.lanes.assign(u.dtype().count, slot.constant); break;
     case Op::DEFINE_VAR: {
       const Value v = Value::of_int(vars_.at(u.arg_var().name));
       const Scalar from[] = {Scalar::Int64};
@@ -339,7 +359,7 @@ void Machine::exec(size_t& pc) {
     case Op::ENDIF:
     case Op::BARRIER: break;  // one thread: a barrier orders nothing
     case Op::RANGE: {
-      const Value end = lanes_of(u.src(0))[0];
+      const Value end = lanes_of(pc, 0)[0];
       if (end.poison) event(EventKind::PoisonBound, u, "the loop end is poison; the loop is skipped");
       if (end.poison || end.i <= 0) {
         pc = after_block;
@@ -363,7 +383,7 @@ void Machine::exec(size_t& pc) {
       break;
     }
     case Op::IF: {
-      const Value c = lanes_of(u.src(0))[0];
+      const Value c = lanes_of(pc, 0)[0];
       if (c.poison) event(EventKind::PoisonBranch, u, "the condition is poison; the branch is skipped");
       if (c.poison || c.i == 0) {
         pc = after_block;
@@ -371,44 +391,49 @@ void Machine::exec(size_t& pc) {
       }
       break;
     }
-    case Op::INDEX: slot.addr = index_address(u); break;
-    case Op::LOAD: exec_load(u, slot); break;
-    case Op::STORE: exec_store(u); break;
+    case Op::INDEX: index_address(pc, u, slot.addr); break;
+    case Op::LOAD: exec_load(pc, u, slot); break;
+    case Op::STORE: exec_store(pc, u); break;
     case Op::VECTORIZE:
-      slot.lanes.clear();
-      for (const UOp& s : u.src()) slot.lanes.push_back(lanes_of(s)[0]);
+      slot.lanes.resize(u.src().size());
+      for (size_t j = 0; j < u.src().size(); ++j) slot.lanes[j] = lanes_of(pc, j)[0];
       break;
-    case Op::GEP: slot.lanes.assign(1, lanes_of(u.src(0))[static_cast<size_t>(u.arg_int())]); break;
-    default: exec_alu_node(u, slot); break;
+    case Op::GEP: {
+      const Value lane = lanes_of(pc, 0)[static_cast<size_t>(u.arg_int())];
+      slot.lanes.assign(1, lane);
+      break;
+    }
+    default: exec_alu_node(pc, u, slot); break;
   }
   slot.set = true;
   ++pc;
 }
 
-void Machine::exec_alu_node(const UOp& u, Slot& slot) {
+void Machine::exec_alu_node(size_t pc, const UOp& u, Slot& slot) {
   const DType dt = u.dtype();
   if (u.op() == Op::CAST && dt.is_ptr) {  // a pointer cast keeps the address; the element type must stay
     if (dt.scalar != u.src(0).dtype().scalar) malformed(u, "a pointer cast may not change the element type");
-    slot.addr = slot_of(u.src(0)).addr;
+    slot.addr = slot_of(pc, 0).addr;
     return;
   }
   if (u.op() == Op::BITCAST && (dt.count != 1 || u.src(0).dtype().count != 1)) {
-    exec_bitcast_bytes(u, slot);
+    exec_bitcast_bytes(pc, u, slot);
     return;
   }
   std::array<Scalar, 3> types{};
-  std::array<const std::vector<Value>*, 3> in_lanes{};
+  std::array<const Value*, 3> in_lanes{};
   const size_t n = u.src().size();
   if (n > types.size()) malformed(u, "too many sources");
   for (size_t j = 0; j < n; ++j) {
-    if (u.src(j).dtype().count != dt.count) malformed(u, "sources and result differ in lane count");
-    types[j] = u.src(j).dtype().scalar;
-    in_lanes[j] = &lanes_of(u.src(j));
+    const DType sd = u.src(j).dtype();
+    if (sd.count != dt.count) malformed(u, "sources and result differ in lane count");
+    types[j] = sd.scalar;
+    in_lanes[j] = lanes_of(pc, j).data();
   }
-  slot.lanes.resize(dt.count);
+  slot.lanes.resize(dt.count);  // sized once: no allocation after the first run of the node
   std::array<Value, 3> in{};
   for (size_t k = 0; k < dt.count; ++k) {
-    for (size_t j = 0; j < n; ++j) in[j] = (*in_lanes[j])[k];
+    for (size_t j = 0; j < n; ++j) in[j] = in_lanes[j][k];
     try {
       slot.lanes[k] =
           exec_alu(u.op(), dt.scalar, std::span<const Scalar>(types.data(), n), std::span<const Value>(in.data(), n));
@@ -419,54 +444,57 @@ void Machine::exec_alu_node(const UOp& u, Slot& slot) {
 }
 
 // A BITCAST that regroups lanes (float32x2 <-> int64, int8x4 <-> int32): through little-endian bytes.
-void Machine::exec_bitcast_bytes(const UOp& u, Slot& slot) {
+void Machine::exec_bitcast_bytes(size_t pc, const UOp& u, Slot& slot) {
   const DType to = u.dtype(), from = u.src(0).dtype();
   if (to.scalar == Scalar::Void || from.scalar == Scalar::Void || itemsize(to) != itemsize(from))
     malformed(u, "BITCAST between different widths");
-  const std::vector<Value>& in = lanes_of(u.src(0));
+  const std::vector<Value>& in = lanes_of(pc, 0);
   for (const Value& v : in)
     if (v.poison) {  // poison in any byte: every lane that could hold it is poison
       slot.lanes.assign(to.count, Value::make_poison());
       return;
     }
-  std::vector<uint8_t> bytes;
+  bytes_.clear();
   const int in_size = itemsize(from.scalar), out_size = itemsize(to.scalar);
   for (const Value& v : in) {
     const uint64_t raw = value_bits(from.scalar, v);
-    for (int k = 0; k < in_size; ++k) bytes.push_back(static_cast<uint8_t>(raw >> (8 * k)));
+    for (int k = 0; k < in_size; ++k) bytes_.push_back(static_cast<uint8_t>(raw >> (8 * k)));
   }
-  slot.lanes.clear();
+  slot.lanes.resize(to.count);
   for (size_t lane = 0; lane < to.count; ++lane) {
     uint64_t raw = 0;
-    for (int k = 0; k < out_size; ++k) raw |= static_cast<uint64_t>(bytes[lane * out_size + k]) << (8 * k);
-    slot.lanes.push_back(value_from_bits(to.scalar, raw));
+    for (int k = 0; k < out_size; ++k) raw |= static_cast<uint64_t>(bytes_[lane * out_size + k]) << (8 * k);
+    slot.lanes[lane] = value_from_bits(to.scalar, raw);
   }
 }
 
-Address Machine::index_address(const UOp& u) {
-  const Address& base = slot_of(u.src(0)).addr;
+// Writes into the INDEX node's own address (its vectors keep their capacity from run to run).
+void Machine::index_address(size_t pc, const UOp& u, Address& a) {
+  const Address& base = slot_of(pc, 0).addr;
   if (base.mem < 0 || base.offsets.size() != 1 || !base.gates.empty())
     malformed(u, "INDEX needs a plain pointer (a DEFINE_*, or an ungated scalar INDEX)");
-  Address a;
-  a.mem = base.mem;
   const Value b = base.offsets[0];
-  for (const Value& v : lanes_of(u.src(1)))
-    a.offsets.push_back(b.poison || v.poison ? Value::make_poison() : Value::of_int(b.i + v.i));
-  if (u.src().size() == 3) a.gates = lanes_of(u.src(2));
-  return a;
+  const int mem = base.mem;
+  const std::vector<Value>& idx = lanes_of(pc, 1);
+  a.mem = mem;
+  a.offsets.resize(idx.size());
+  for (size_t k = 0; k < idx.size(); ++k)
+    a.offsets[k] = b.poison || idx[k].poison ? Value::make_poison() : Value::of_int(b.i + idx[k].i);
+  if (u.src().size() == 3)
+    a.gates = lanes_of(pc, 2);
+  else
+    a.gates.clear();
 }
 
-std::vector<int64_t> Machine::access(const UOp& u, const Address& a, int lanes, std::vector<uint8_t>& gated_off,
-                                     std::vector<uint8_t>& skip) {
-  const size_t n = static_cast<size_t>(lanes);
+void Machine::access(const UOp& u, const Address& a, size_t n) {
   if (a.mem < 0) malformed(u, "accesses memory through a pointer with no address");
   if ((a.offsets.size() != 1 && a.offsets.size() != n) || (a.gates.size() > 1 && a.gates.size() != n))
     malformed(u, "the index lanes do not match the access lanes");
   const Buffer& b = *mem_[static_cast<size_t>(a.mem)];
   if (b.dtype.scalar != u.src(0).dtype().scalar) malformed(u, "the pointer's element type is not its memory's");
-  std::vector<int64_t> where(n, 0);
-  gated_off.assign(n, 0);
-  skip.assign(n, 1);
+  where_.assign(n, 0);
+  gated_off_.assign(n, 0);
+  skip_.assign(n, 1);
   auto describe = [&](size_t k) {
     std::ostringstream os;
     os << (static_cast<size_t>(a.mem) < n_globals_ ? "buffer " : "scratch ") << a.mem << " (" << name(b.dtype) << "["
@@ -482,7 +510,7 @@ std::vector<int64_t> Machine::access(const UOp& u, const Address& a, int lanes, 
       continue;
     }
     if (gate.i == 0) {
-      gated_off[k] = 1;
+      gated_off_[k] = 1;
       continue;
     }
     if (off.poison) {
@@ -493,33 +521,31 @@ std::vector<int64_t> Machine::access(const UOp& u, const Address& a, int lanes, 
       event(EventKind::OutOfBounds, u, "element " + to_string(off.i) + " is out of bounds: " + describe(k));
       continue;
     }
-    where[k] = static_cast<int64_t>(off.i);
-    skip[k] = 0;
+    where_[k] = static_cast<int64_t>(off.i);
+    skip_[k] = 0;
   }
-  return where;
 }
 
-void Machine::exec_load(const UOp& u, Slot& slot) {
+void Machine::exec_load(size_t pc, const UOp& u, Slot& slot) {
   const size_t n = u.dtype().count;
-  std::vector<uint8_t> gated_off, skip;
-  const std::vector<int64_t> where = access(u, slot_of(u.src(0)).addr, static_cast<int>(n), gated_off, skip);
-  const Buffer& b = *mem_[static_cast<size_t>(slot_of(u.src(0)).addr.mem)];
-  const std::vector<Value>* alt = load_value_count(u) == 2 ? &lanes_of(u.src(1)) : nullptr;
+  const Address& a = slot_of(pc, 0).addr;
+  access(u, a, n);
+  const Buffer& b = *mem_[static_cast<size_t>(a.mem)];
+  const Value* alt = load_value_count(u) == 2 ? lanes_of(pc, 1).data() : nullptr;
   slot.lanes.assign(n, Value::make_poison());  // a skipped lane, or a gated-off one without an alternative
   for (size_t k = 0; k < n; ++k) {
-    if (gated_off[k] && alt) slot.lanes[k] = (*alt)[k];
-    if (!skip[k]) slot.lanes[k] = b.get(static_cast<size_t>(where[k]));
+    if (gated_off_[k] && alt) slot.lanes[k] = alt[k];
+    if (!skip_[k]) slot.lanes[k] = b.get(static_cast<size_t>(where_[k]));
   }
 }
 
-void Machine::exec_store(const UOp& u) {
-  const std::vector<Value>& value = lanes_of(u.src(1));
-  std::vector<uint8_t> gated_off, skip;
-  const Address& a = slot_of(u.src(0)).addr;
-  const std::vector<int64_t> where = access(u, a, static_cast<int>(value.size()), gated_off, skip);
+void Machine::exec_store(size_t pc, const UOp& u) {
+  const std::vector<Value>& value = lanes_of(pc, 1);
+  const Address& a = slot_of(pc, 0).addr;
+  access(u, a, value.size());
   Buffer& b = *mem_[static_cast<size_t>(a.mem)];
   for (size_t k = 0; k < value.size(); ++k)
-    if (!skip[k]) b.set(static_cast<size_t>(where[k]), value[k]);
+    if (!skip_[k]) b.set(static_cast<size_t>(where_[k]), value[k]);
 }
 
 }  // namespace

@@ -1,0 +1,80 @@
+#include "engine/runtime/backend.h"
+
+#include <algorithm>
+
+#include "engine/support/check.h"
+
+namespace anvil {
+
+const Backend& interp_backend();  // engine/runtime/interp/interp_backend.cpp
+const Backend& c_backend();       // engine/runtime/c/c_backend.cpp
+#if ANVIL_WITH_LLVM
+const Backend& llvm_backend();  // engine/runtime/llvm/llvm_backend.cpp
+#endif
+
+namespace {
+
+// One line per backend (DESIGN.md: adding a backend is one folder and one line here).
+std::vector<const Backend*> make_registry() {
+  std::vector<const Backend*> all;
+  all.push_back(&interp_backend());
+  all.push_back(&c_backend());
+#if ANVIL_WITH_LLVM
+  all.push_back(&llvm_backend());
+#endif
+  return all;
+}
+
+class HostProgram final : public Program {
+ public:
+  HostProgram(HostKernelFn fn, std::vector<std::string> vars, std::shared_ptr<void> keep)
+      : fn_(fn), vars_(std::move(vars)), keep_(std::move(keep)) {}
+
+  void run(std::span<Buffer* const> buffers, const std::map<std::string, int64_t>& vars) override {
+    std::vector<void*> ptrs;
+    ptrs.reserve(buffers.size());
+    for (Buffer* b : buffers) ptrs.push_back(b->bytes.data());
+    std::vector<int64_t> values;
+    values.reserve(vars_.size());
+    for (const std::string& name : vars_) {
+      const auto it = vars.find(name);
+      ANVIL_CHECK(it != vars.end()) << "run: DEFINE_VAR " << name << " is not bound";
+      values.push_back(it->second);
+    }
+    fn_(ptrs.data(), values.data());
+  }
+
+ private:
+  HostKernelFn fn_;
+  std::vector<std::string> vars_;
+  std::shared_ptr<void> keep_;
+};
+
+}  // namespace
+
+std::span<const Backend* const> all_backends() {
+  static const std::vector<const Backend*> registry = make_registry();
+  return registry;
+}
+
+const Backend* find_backend_named(std::string_view name) {
+  for (const Backend* b : all_backends())
+    if (b->name == name) return b;
+  return nullptr;
+}
+
+std::vector<std::string> var_names(std::span<const UOp> program) {
+  std::vector<std::string> names;
+  for (const UOp& u : program)
+    if (u.op() == Op::DEFINE_VAR) names.push_back(u.arg_var().name);
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+std::shared_ptr<Program> host_program(HostKernelFn fn, std::vector<std::string> vars, std::shared_ptr<void> keep) {
+  ANVIL_CHECK(fn != nullptr) << "host_program: no function";
+  return std::make_shared<HostProgram>(fn, std::move(vars), std::move(keep));
+}
+
+}  // namespace anvil
