@@ -18,16 +18,13 @@ struct Canonical {
   std::vector<int64_t> leaves;
 };
 
-Canonical canonicalize(const UOp& root) {
-  Canonical c;
+// `root` rebuilt with each BUFFER replaced by leaf(buffer); other nodes keep op, dtype and arg.
+template <class Leaf>
+UOp map_buffers(const UOp& root, Leaf&& leaf) {
   std::unordered_map<UOp, UOp, UOpHash> renamed;
-  std::unordered_map<int64_t, int64_t> placeholder;
   for (const UOp& u : root.toposort()) {  // sources first
     if (u.op() == Op::BUFFER) {
-      const int64_t uid = u.arg_ints()[0];
-      auto [it, fresh] = placeholder.emplace(uid, -static_cast<int64_t>(c.leaves.size()) - 1);
-      if (fresh) c.leaves.push_back(uid);
-      renamed.emplace(u, UOp::make(Op::BUFFER, u.dtype(), {}, std::vector<int64_t>{it->second, u.arg_ints()[1]}));
+      renamed.emplace(u, leaf(u));
       continue;
     }
     std::vector<UOp> src;
@@ -38,30 +35,31 @@ Canonical canonicalize(const UOp& root) {
     }
     renamed.emplace(u, same ? u : UOp::make(u.op(), u.dtype(), std::move(src), u.arg()));
   }
-  c.graph = renamed.at(root);
+  return renamed.at(root);
+}
+
+UOp buffer_with_uid(const UOp& b, int64_t uid) {
+  return UOp::make(Op::BUFFER, b.dtype(), {}, std::vector<int64_t>{uid, b.arg_ints()[1]});
+}
+
+Canonical canonicalize(const UOp& root) {
+  Canonical c;
+  std::unordered_map<int64_t, int64_t> placeholder;
+  c.graph = map_buffers(root, [&](const UOp& b) {
+    const int64_t uid = b.arg_ints()[0];
+    auto [it, fresh] = placeholder.emplace(uid, -static_cast<int64_t>(c.leaves.size()) - 1);
+    if (fresh) c.leaves.push_back(uid);
+    return buffer_with_uid(b, it->second);
+  });
   return c;
 }
 
 // `g` with every BUFFER's uid mapped through `uids` (those absent stay).
 UOp rename_buffers(const UOp& g, const std::unordered_map<int64_t, int64_t>& uids) {
-  std::unordered_map<UOp, UOp, UOpHash> renamed;
-  for (const UOp& u : g.toposort()) {
-    if (u.op() == Op::BUFFER) {
-      const auto it = uids.find(u.arg_ints()[0]);
-      renamed.emplace(u, it == uids.end()
-                             ? u
-                             : UOp::make(Op::BUFFER, u.dtype(), {}, std::vector<int64_t>{it->second, u.arg_ints()[1]}));
-      continue;
-    }
-    std::vector<UOp> src;
-    bool same = true;
-    for (const UOp& s : u.src()) {
-      src.push_back(renamed.at(s));
-      same = same && src.back() == s;
-    }
-    renamed.emplace(u, same ? u : UOp::make(u.op(), u.dtype(), std::move(src), u.arg()));
-  }
-  return renamed.at(g);
+  return map_buffers(g, [&](const UOp& b) {
+    const auto it = uids.find(b.arg_ints()[0]);
+    return it == uids.end() ? b : buffer_with_uid(b, it->second);
+  });
 }
 
 struct Captured {
