@@ -36,15 +36,16 @@ std::string float_alu(Op op, Scalar out, std::span<const std::string> in) {
   const bool f64 = out == Scalar::Float64;
   const std::string fs = f64 ? "" : "f";  // libm suffix: float32 math for float32 and the half types
   const std::string a = in[0], b = in.size() > 1 ? in[1] : "";
-  // Transcendentals of the half types in double: one rounding, interp's value exactly.
-  const std::string tm = is_half(out) ? "" : fs, ta = is_half(out) ? "(double)" + a : a;
+  // Transcendentals in double, as interp and llvm compute them: one rounding, interp's value
+  // exactly, so random and trig results agree bit for bit across backends.
+  const std::string ta = f64 ? a : "(double)" + a, to = out == Scalar::Float32 ? "(float)" : "";
   switch (op) {
     case Op::NEG: return "(-(" + a + "))";  // never "--" before a negative literal
     case Op::RECIP: return rounded(out, paren((f64 ? "1.0 / " : "1.0f / ") + a));
     case Op::SQRT: return rounded(out, "sqrt" + fs + paren(a));
-    case Op::EXP2: return rounded(out, "exp2" + tm + paren(ta));
-    case Op::LOG2: return rounded(out, "log2" + tm + paren(ta));
-    case Op::SIN: return rounded(out, "sin" + tm + paren(ta));
+    case Op::EXP2: return rounded(out, to + "exp2" + paren(ta));
+    case Op::LOG2: return rounded(out, to + "log2" + paren(ta));
+    case Op::SIN: return rounded(out, to + "sin" + paren(ta));
     case Op::TRUNC: return "trunc" + fs + paren(a);
     case Op::ADD: return rounded(out, paren(a + " + " + b));
     case Op::SUB: return rounded(out, paren(a + " - " + b));
