@@ -13,7 +13,7 @@
 namespace anvil {
 namespace {
 
-// Every test realizes on the interpreter.
+// Every test realizes on the default backend: interp, or the one ANVIL_BACKEND names (NAME@c, NAME@llvm).
 class Interp : public ::testing::Environment {
  public:
   void SetUp() override { install_interp_realizer(); }
