@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "engine/runtime/realize.h"
+#include "engine/support/deep_stack.h"
+#include "engine/support/thread_pool.h"
 #include "engine/tensor/tensor.h"
 
 namespace {
@@ -45,6 +47,22 @@ void BM_BuildMlpGraph(benchmark::State& state) {
   }
 }
 BENCHMARK(BM_BuildMlpGraph)->Unit(benchmark::kMicrosecond);
+
+// The hand-off every realize makes to its deep-stack thread (deep_stack.h), with nothing to run.
+void BM_RunOnDeepStack(benchmark::State& state) {
+  int calls = 0;
+  for (auto _ : state) anvil::run_on_deep_stack([&] { ++calls; });
+  benchmark::DoNotOptimize(calls);
+}
+BENCHMARK(BM_RunOnDeepStack)->Unit(benchmark::kMicrosecond);
+
+// A parallel_for of range(0) empty tasks on the pool (thread_pool.h; ANVIL_THREADS): its fixed cost.
+void BM_ParallelFor(benchmark::State& state) {
+  std::vector<int> out(static_cast<size_t>(state.range(0)));
+  for (auto _ : state) anvil::parallel_for(out.size(), [&](size_t i) { ++out[i]; });
+  benchmark::DoNotOptimize(out.data());
+}
+BENCHMARK(BM_ParallelFor)->Arg(1)->Arg(4)->Arg(16)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 

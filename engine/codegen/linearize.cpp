@@ -69,16 +69,26 @@ class Linearizer {
     return outer == kTop;
   }
 
-  // Each output STORE is closed by the ENDs of the loops it sits in, innermost first.
+  // The output STOREs are closed by the ENDs of the loops they sit in: one END per loop, holding
+  // the STOREs whose innermost loop it is and the END of the loop nested in it.
   void close_output_loops() {
-    std::vector<UOp> src;
+    std::map<int64_t, std::vector<UOp>> inside;  // loop -> what its END holds
+    std::vector<UOp> top;
     for (const UOp& s : k_.sink.src()) {
-      UOp e = s;
-      for (int64_t a = deepest(k_.scopes.of(s)); a != kTop; a = parent(a))
-        e = UOp::make(Op::END, dtypes::void_, {range_.at(a), e});
-      src.push_back(e);
+      const int64_t a = deepest(k_.scopes.of(s));
+      (a == kTop ? top : inside[a]).push_back(s);
     }
-    k_.sink = UOp::make(Op::SINK, dtypes::void_, std::move(src));
+    while (!inside.empty()) {  // innermost first: a loop nests deeper than its parent
+      auto pick = inside.begin();
+      for (auto it = inside.begin(); it != inside.end(); ++it)
+        if (depth(it->first) > depth(pick->first)) pick = it;
+      std::vector<UOp> src = std::move(pick->second);
+      src.insert(src.begin(), range_.at(pick->first));
+      const int64_t p = parent(pick->first);
+      inside.erase(pick);
+      (p == kTop ? top : inside[p]).push_back(UOp::make(Op::END, dtypes::void_, std::move(src)));
+    }
+    k_.sink = UOp::make(Op::SINK, dtypes::void_, std::move(top));
   }
 
   // The block a node belongs to; for a RANGE or END, the loop it opens or closes.

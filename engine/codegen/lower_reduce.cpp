@@ -1,5 +1,7 @@
 // REDUCE(value, RANGE...) -> STORE(acc, identity); loops { acc = acc op value }; LOAD(acc, after END).
 #include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
 
 #include "engine/codegen/lowered.h"
 #include "engine/schedule/kernel_ast.h"
@@ -30,49 +32,91 @@ void Scopes::pin(const UOp& u, Scope s) {
 
 namespace {
 
+// REDUCEs over the same list of loops share those loops (an upcast kernel has one per output
+// element of its register tile): one END per loop closes every accumulator of the group.
+using Group = std::vector<UOp>;  // the REDUCEs of one loop list, in first-visit order
+struct LoopsHash {
+  size_t operator()(const std::vector<UOp>& loops) const {
+    size_t h = loops.size();
+    for (const UOp& l : loops) h = h * 1000003u ^ UOpHash {}(l);
+    return h;
+  }
+};
+
 class Lowerer {
  public:
-  explicit Lowerer(LoweredKernel& out) : out_(out) {}
+  explicit Lowerer(LoweredKernel& out, const UOp& ast) : out_(out) {
+    std::unordered_map<std::vector<UOp>, size_t, LoopsHash> by_loops;
+    for (const UOp& u : ast.toposort()) {
+      if (u.op() != Op::REDUCE) continue;
+      std::vector<UOp> loops(u.src().begin() + 1, u.src().end());
+      auto [it, fresh] = by_loops.emplace(std::move(loops), groups_.size());
+      if (fresh) groups_.emplace_back();
+      groups_[it->second].push_back(u);
+      group_of_.emplace(u, it->second);
+    }
+  }
 
   UOp rebuild(const UOp& u) {
     auto it = memo_.find(u);
     if (it != memo_.end()) return it->second;
+    if (u.op() == Op::REDUCE) {
+      const size_t g = group_of_.at(u);
+      ANVIL_CHECK(!busy_.count(g)) << "codegen: a REDUCE depends on another over the same loops: " << u.brief();
+      busy_.insert(g);
+      accumulate(groups_[g]);
+      return memo_.at(u);
+    }
     std::vector<UOp> src;
     for (const UOp& s : u.src()) src.push_back(rebuild(s));
-    UOp v = u.op() == Op::REDUCE ? accumulate(u, src)
-            : src == u.src()     ? u
-                                 : UOp::make(u.op(), u.dtype(), std::move(src), u.arg());
+    UOp v = src == u.src() ? u : UOp::make(u.op(), u.dtype(), std::move(src), u.arg());
     memo_.emplace(u, v);
     return v;
   }
 
  private:
-  UOp accumulate(const UOp& red, const std::vector<UOp>& src) {
-    const DType dt = red.dtype();
-    const Op op = red.arg_reduce().op;
-    const UOp& value = src[0];
+  void accumulate(const Group& group) {
+    std::vector<UOp> values;
+    for (const UOp& red : group) values.push_back(rebuild(red.src(0)));
+    const UOp& first = group.front();
     Scope loops, outer;
-    for (size_t i = 1; i < src.size(); ++i) loops.push_back(src[i].arg_int());
-    for (int64_t a : out_.scopes.of(value))
-      if (std::find(loops.begin(), loops.end(), a) == loops.end()) outer.push_back(a);
+    for (size_t i = 1; i < first.src().size(); ++i) loops.push_back(first.src(i).arg_int());
+    for (const UOp& value : values)
+      for (int64_t a : out_.scopes.of(value))
+        if (std::find(loops.begin(), loops.end(), a) == loops.end()) outer.push_back(a);
+    std::sort(outer.begin(), outer.end());
+    outer.erase(std::unique(outer.begin(), outer.end()), outer.end());
     Scope inner = outer;
     inner.insert(inner.end(), loops.begin(), loops.end());
     std::sort(inner.begin(), inner.end());
 
-    const UOp acc = UOp::make(Op::DEFINE_REG, dt.ptr(AddrSpace::Reg, 1), {}, next_reg_++);
-    const UOp at = UOp::make(Op::INDEX, acc.dtype(), {acc, UOp::constant(dtypes::index, 0)});
-    const UOp init = UOp::make(Op::STORE, dtypes::void_, {at, reduce_identity(op, dt)});
-    out_.scopes.pin(init, outer);  // re-initialized for every output element of the loops outside
-    const UOp cur = UOp::make(Op::LOAD, dt, {at, init});
-    out_.scopes.pin(cur, inner);  // read on every iteration, even when the value is loop-invariant
-    UOp done = UOp::make(Op::STORE, dtypes::void_, {at, cur.alu(op, value)});
-    for (size_t i = src.size(); i-- > 1;) done = UOp::make(Op::END, dtypes::void_, {src[i], done});
+    std::vector<UOp> at, done;
+    for (size_t m = 0; m < group.size(); ++m) {
+      const DType dt = group[m].dtype();
+      const Op op = group[m].arg_reduce().op;
+      const UOp acc = UOp::make(Op::DEFINE_REG, dt.ptr(AddrSpace::Reg, 1), {}, next_reg_++);
+      at.push_back(UOp::make(Op::INDEX, acc.dtype(), {acc, UOp::constant(dtypes::index, 0)}));
+      const UOp init = UOp::make(Op::STORE, dtypes::void_, {at[m], reduce_identity(op, dt)});
+      out_.scopes.pin(init, outer);  // re-initialized for every output element of the loops outside
+      const UOp cur = UOp::make(Op::LOAD, dt, {at[m], init});
+      out_.scopes.pin(cur, inner);  // read on every iteration, even when the value is loop-invariant
+      done.push_back(UOp::make(Op::STORE, dtypes::void_, {at[m], cur.alu(op, values[m])}));
+    }
+    std::vector<UOp> inside = done;
+    for (size_t i = first.src().size(); i-- > 1;) {
+      inside.insert(inside.begin(), first.src(i));
+      inside = {UOp::make(Op::END, dtypes::void_, std::move(inside))};
+    }
     out_.reduce_outer[loops[0]] = outer;
     for (size_t i = 1; i < loops.size(); ++i) out_.reduce_outer[loops[i]] = Scope{loops[i - 1]};
-    return UOp::make(Op::LOAD, dt, {at, done});
+    for (size_t m = 0; m < group.size(); ++m)
+      memo_.emplace(group[m], UOp::make(Op::LOAD, group[m].dtype(), {at[m], inside[0]}));
   }
 
   LoweredKernel& out_;
+  std::vector<Group> groups_;
+  std::unordered_map<UOp, size_t, UOpHash> group_of_;
+  std::unordered_set<size_t> busy_;
   std::unordered_map<UOp, UOp, UOpHash> memo_;
   int64_t next_reg_ = 0;
 };
@@ -81,7 +125,7 @@ class Lowerer {
 
 LoweredKernel lower_kernel(const UOp& ast) {
   LoweredKernel out;
-  out.sink = Lowerer(out).rebuild(ast);
+  out.sink = Lowerer(out, ast).rebuild(ast);
   return out;
 }
 

@@ -77,4 +77,48 @@ std::shared_ptr<Program> host_program(HostKernelFn fn, std::vector<std::string> 
   return std::make_shared<HostProgram>(fn, std::move(vars), std::move(keep));
 }
 
+namespace {
+
+// The slots a program stores to.
+std::vector<int64_t> stored_slots(std::span<const UOp> program) {
+  std::vector<int64_t> out;
+  for (const UOp& u : program) {
+    if (u.op() != Op::STORE) continue;
+    UOp p = u.src(0);
+    while (p.op() == Op::INDEX || p.op() == Op::CAST) p = UOp(p.src(0));
+    if (p.op() == Op::DEFINE_GLOBAL) out.push_back(p.arg_int());
+  }
+  return out;
+}
+
+class AliasChecked final : public Program {
+ public:
+  AliasChecked(std::string backend, std::string why, std::shared_ptr<Program> inner, std::vector<int64_t> stored)
+      : backend_(std::move(backend)), why_(std::move(why)), inner_(std::move(inner)), stored_(std::move(stored)) {}
+
+  void run(std::span<Buffer* const> buffers, const std::map<std::string, int64_t>& vars) override {
+    for (int64_t w : stored_) {
+      const auto wi = static_cast<size_t>(w);
+      ANVIL_CHECK(wi < buffers.size()) << backend_ << ": kernel stores to buffer " << w << " of " << buffers.size();
+      for (size_t j = 0; j < buffers.size(); ++j)
+        ANVIL_CHECK(j == wi || buffers[j] != buffers[wi] || buffers[j]->count == 0)
+            << backend_ << ": buffer " << w << " is stored to and also passed as buffer " << j << " (" << why_ << ")";
+    }
+    inner_->run(buffers, vars);
+  }
+
+ private:
+  std::string backend_, why_;
+  std::shared_ptr<Program> inner_;
+  std::vector<int64_t> stored_;
+};
+
+}  // namespace
+
+std::shared_ptr<Program> alias_checked(std::string_view backend, std::string_view why, std::span<const UOp> program,
+                                       std::shared_ptr<Program> inner) {
+  return std::make_shared<AliasChecked>(std::string(backend), std::string(why), std::move(inner),
+                                        stored_slots(program));
+}
+
 }  // namespace anvil

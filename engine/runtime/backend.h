@@ -60,4 +60,9 @@ std::vector<std::string> var_names(std::span<const UOp> program);
 using HostKernelFn = void (*)(void* const*, const int64_t*);
 std::shared_ptr<Program> host_program(HostKernelFn fn, std::vector<std::string> vars, std::shared_ptr<void> keep);
 
+// `inner` behind a check that no buffer the program stores to is also passed in another slot
+// (ANVIL_CHECK naming `backend` and `why`): what c's restrict and llvm's noalias assume.
+std::shared_ptr<Program> alias_checked(std::string_view backend, std::string_view why, std::span<const UOp> program,
+                                       std::shared_ptr<Program> inner);
+
 }  // namespace anvil

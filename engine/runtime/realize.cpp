@@ -16,18 +16,21 @@
 #include <utility>
 
 #include "engine/codegen/linearize.h"
+#include "engine/codegen/opt.h"
 #include "engine/ir/shape.h"
 #include "engine/ir/text.h"
 #include "engine/runtime/backend.h"
 #include "engine/runtime/jit_schedule.h"
 #include "engine/runtime/kernel_check.h"
 #include "engine/runtime/realize_allocator.h"
+#include "engine/runtime/search.h"
 #include "engine/schedule/schedule.h"
 #include "engine/support/breadcrumb.h"
 #include "engine/support/check.h"
 #include "engine/support/deep_stack.h"
 #include "engine/support/env.h"
 #include "engine/support/error.h"
+#include "engine/support/thread_pool.h"
 #include "engine/tensor/storage.h"
 #include "engine/tensor/tensor.h"
 
@@ -83,6 +86,40 @@ std::shared_ptr<Program> compiled_for(const Backend& backend, const UOp& ast, si
   if (cache->size() >= kMaxCachedPrograms) cache->clear();
   cache->emplace(std::move(key), compiled);
   return compiled;
+}
+
+// A kernel as it runs: the scheduled AST with the actions the heuristic chose (engine/codegen/opt.h),
+// once per kernel structure; with ANVIL_SEARCH=N, the fastest of N candidates timed on the backend
+// (engine/runtime/search.h), once per kernel structure and backend. ANVIL_NOOPT=1 runs kernels as
+// scheduled (the metamorphic oracle).
+struct Optimized {
+  UOp ast;
+  int64_t chunks = 1;  // thread chunks: run once per value of kThreadVar
+};
+
+Optimized optimized(const Backend& backend, const UOp& ast) {
+  static std::mutex mu;
+  static auto* cache = new std::unordered_map<CompiledKey, Optimized, CompiledKeyHash>;
+  static const bool noopt = env_int("ANVIL_NOOPT", 0) != 0;
+  static const int64_t search = env_int("ANVIL_SEARCH", 0);
+  const bool searched = !noopt && search > 0 && backend.name != "interp";
+  const CompiledKey key{ast, searched ? std::string(backend.name) : std::string()};
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (auto it = cache->find(key); it != cache->end()) return it->second;
+  }
+  Optimized o{ast, 1};
+  if (!noopt) {
+    const std::vector<Opt> opts = searched ? search_opts(backend, ast, thread_count(), static_cast<size_t>(search))
+                                           : choose_opts(ast, thread_count());
+    o.ast = apply_opts(ast, opts);
+    o.chunks = thread_chunks(o.ast);
+    if (debug_level() >= 2 && !opts.empty()) std::fprintf(stderr, "opts: %s\n", to_string(opts).c_str());
+  }
+  std::lock_guard<std::mutex> lock(mu);
+  if (cache->size() >= kMaxCachedPrograms) cache->clear();
+  cache->emplace(key, o);
+  return o;
 }
 
 }  // namespace
@@ -170,8 +207,9 @@ UOp realize_here(const Backend& backend, const UOp& root, const std::map<std::st
     const Kernel& kernel = s.kernels[k];
     const std::string backend_name(backend.name);
     breadcrumb::Scope kernel_crumb("lower", kernel_op_name(kernel.ast), backend_name.c_str());
-    check_once(kernel.ast);
-    const std::shared_ptr<Program> compiled = compiled_for(backend, kernel.ast, k);
+    const Optimized opt = optimized(backend, kernel.ast);
+    check_once(opt.ast);
+    const std::shared_ptr<Program> compiled = compiled_for(backend, opt.ast, k);
     std::vector<std::shared_ptr<Buffer>> held;
     std::vector<Buffer*> slots;
     for (size_t i = 0; i < kernel.buffers.size(); ++i) {
@@ -191,7 +229,15 @@ UOp realize_here(const Backend& backend, const UOp& root, const std::map<std::st
       slots.push_back(buf.get());
     }
     breadcrumb::g_slot.stage.store("run", std::memory_order_relaxed);
-    compiled->run(slots, vars);
+    if (opt.chunks == 1) {
+      compiled->run(slots, vars);
+    } else {
+      parallel_for(static_cast<size_t>(opt.chunks), [&](size_t t) {
+        std::map<std::string, int64_t> chunk_vars = vars;
+        chunk_vars[std::string(kThreadVar)] = static_cast<int64_t>(t);
+        compiled->run(slots, chunk_vars);
+      });
+    }
   }
   if (debug_level() >= 1) {
     const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;

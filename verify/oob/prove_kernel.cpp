@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/codegen/opt.h"
 #include "engine/ir/text.h"
 #include "engine/runtime/kernel_check.h"
 #include "engine/support/check.h"
@@ -199,6 +200,10 @@ std::vector<UOp> loop_ranges(const UOp& store) {
   return out;
 }
 
+// The DEFINE_VAR a thread action adds (engine/codegen/opt.h): chunk t of T runs with it bound to t,
+// so over all chunks it ranges like a loop.
+bool is_thread_var(const UOp& u) { return u.op() == Op::DEFINE_VAR && u.arg_var().name == kThreadVar; }
+
 // idx as c + Σ coef·range over constant-ended ranges, or nullopt when it is not of that form.
 struct Affine {
   __int128 c = 0;
@@ -209,8 +214,11 @@ bool add_affine(const UOp& e, __int128 scale, Affine& a, int depth = 0) {
   if (depth > 64) return false;
   switch (e.op()) {
     case Op::CONST: a.c += scale * e.const_int(); return true;
+    case Op::DEFINE_VAR:
+      if (!is_thread_var(e)) return false;
+      [[fallthrough]];
     case Op::RANGE: {
-      if (e.src(0).op() != Op::CONST) return false;
+      if (e.op() == Op::RANGE && e.src(0).op() != Op::CONST) return false;
       for (auto& [r, k] : a.terms)
         if (r == e) return k += scale, true;
       a.terms.emplace_back(e, scale);
@@ -226,7 +234,10 @@ bool add_affine(const UOp& e, __int128 scale, Affine& a, int depth = 0) {
   }
 }
 
-int64_t range_end(const UOp& r) { return r.src(0).op() == Op::CONST ? static_cast<int64_t>(r.src(0).const_int()) : -1; }
+int64_t range_end(const UOp& r) {
+  if (is_thread_var(r)) return r.arg_var().hi + 1;
+  return r.src(0).op() == Op::CONST ? static_cast<int64_t>(r.src(0).const_int()) : -1;
+}
 
 // Mixed radix: sorted by |coef|, each coefficient exceeds the span of all smaller terms, and every
 // loop range with more than one point occurs. Then distinct loop points give distinct indices.
@@ -334,15 +345,99 @@ std::string prove_store(State& st, const UOp& store) {
          " loop point(s) write distinct elements of " + std::to_string(size);
 }
 
+// The points a store's index takes: c + sum k*x over its loops (a loop absent from the index writes
+// the same element once per iteration), or nullopt when the index is not affine in constant loops.
+struct StorePoints {
+  Affine index;
+  std::vector<std::pair<int64_t, __int128>> dims;  // (extent, coefficient)
+  __int128 count = 1;
+};
+std::optional<StorePoints> store_points(const UOp& store) {
+  StorePoints p;
+  if (!add_affine(store.src(0).src(1), 1, p.index)) return std::nullopt;
+  std::vector<UOp> loops = loop_ranges(store);
+  for (const UOp& u : store.src(0).src(1).toposort())
+    if (is_thread_var(u)) loops.push_back(u);
+  for (const UOp& r : loops) {
+    const int64_t end = range_end(r);
+    if (end < 0) return std::nullopt;
+    __int128 k = 0;
+    for (const auto& [t, c] : p.index.terms)
+      if (t == r) k = c;
+    p.dims.emplace_back(end, k);
+    p.count *= end;
+  }
+  return p;
+}
+
+constexpr __int128 kMaxEnumerated = __int128{1} << 24;
+
+// Several ungated stores to one buffer (an upcast kernel's copies) or a store cut into thread
+// chunks: together they write every element exactly once. Decided by enumerating their affine
+// indices; empty when proved, or when there are too many points to enumerate (then each store's
+// own injectivity, checked by prove_store, is what is known).
+std::string prove_store_group(const std::vector<UOp>& stores) {
+  const int64_t size = stores[0].src(0).src(0).dtype().ptr_size;
+  std::vector<StorePoints> all;
+  __int128 total = 0;
+  for (const UOp& s : stores) {
+    std::optional<StorePoints> p = store_points(s);
+    if (!p) return "";
+    total += p->count;
+    all.push_back(std::move(*p));
+  }
+  if (total > kMaxEnumerated || size > kMaxEnumerated) return "";
+  std::vector<uint8_t> seen(static_cast<size_t>(size), 0);
+  for (size_t n = 0; n < all.size(); ++n) {
+    const StorePoints& p = all[n];
+    std::vector<int64_t> x(p.dims.size(), 0);
+    for (__int128 i = 0; i < p.count; ++i) {
+      __int128 e = p.index.c;
+      for (size_t d = 0; d < x.size(); ++d) e += p.dims[d].second * x[d];
+      if (e < 0 || e >= size)
+        return "store " + std::to_string(n) + " writes element " + std::to_string(static_cast<int64_t>(e)) +
+               " outside [0, " + std::to_string(size) + ")";
+      if (seen[static_cast<size_t>(e)]++)
+        return "element " + std::to_string(static_cast<int64_t>(e)) + " is written twice (store " + std::to_string(n) +
+               " of " + std::to_string(all.size()) + ")";
+      for (size_t d = 0; d < x.size() && ++x[d] == p.dims[d].first; ++d) x[d] = 0;
+    }
+  }
+  for (int64_t e = 0; e < size; ++e)
+    if (!seen[static_cast<size_t>(e)])
+      return "does not cover its output: element " + std::to_string(e) + " is never written by the " +
+             std::to_string(all.size()) + " store(s)";
+  return "";
+}
+
 std::vector<std::string> prove_stores_locked(State& st, const UOp& ast) {
   std::vector<std::string> findings;
-  for (const UOp& u : ast.toposort()) {
-    if (u.op() != Op::STORE) continue;
-    const std::string why = prove_store(st, u);
-    if (why.empty()) continue;
+  auto finding = [&](const UOp& store, const std::string& why) {
     ++st.stats.findings;
-    findings.push_back("kernel " + std::to_string(ast.hash()) + ", " + store_text(u.src(0)) + "\n  " + why +
+    findings.push_back("kernel " + std::to_string(ast.hash()) + ", " + store_text(store.src(0)) + "\n  " + why +
                        "\n  kernel:\n" + to_text(ast));
+  };
+  // Stores grouped by buffer slot; a group of one without a thread var is proved on its own.
+  std::vector<std::pair<int64_t, std::vector<UOp>>> groups;
+  for (const UOp& u : ast.toposort()) {
+    if (u.op() != Op::STORE || !is_global_access(u.src(0))) continue;
+    const int64_t slot = u.src(0).src(0).arg_int();
+    auto it = std::find_if(groups.begin(), groups.end(), [&](const auto& g) { return g.first == slot; });
+    if (it == groups.end()) it = groups.insert(groups.end(), {slot, {}});
+    it->second.push_back(u);
+  }
+  for (const auto& [slot, stores] : groups) {
+    bool threaded = false;
+    for (const UOp& n : stores[0].src(0).src(1).toposort()) threaded = threaded || is_thread_var(n);
+    const bool gated =
+        std::any_of(stores.begin(), stores.end(), [](const UOp& s) { return s.src(0).src().size() > 2; });
+    if (stores.size() == 1 && !threaded) {
+      if (std::string why = prove_store(st, stores[0]); !why.empty()) finding(stores[0], why);
+      continue;
+    }
+    st.stats.stores += stores.size();
+    if (gated) continue;  // gated stores write part of their output by design
+    if (std::string why = prove_store_group(stores); !why.empty()) finding(stores[0], why);
   }
   return findings;
 }

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "engine/codegen/opt.h"
 #include "engine/runtime/realize.h"
 #include "engine/schedule/schedule.h"
 #include "engine/tensor/tensor.h"
@@ -124,6 +125,37 @@ TEST(ProveKernelStores, NonAffineBijectionIsProvedByZ3) {
   const std::vector<std::string> f = prove_kernel_stores(store_kernel(12, idx));
   EXPECT_TRUE(f.empty()) << f.front();
   EXPECT_GT(oob_stats().stores_by_z3, z3_before);
+}
+
+// Kernels after actions (engine/codegen/opt.h): several STOREs to one buffer (an upcast tile) and
+// stores cut into thread chunks are proved together: every element written exactly once.
+UOp stores_kernel(int64_t n, const std::vector<UOp>& idx) {
+  const UOp out = global(0, n);
+  std::vector<UOp> stores;
+  for (const UOp& i : idx)
+    stores.push_back(UOp::make(Op::STORE, dtypes::void_,
+                               {UOp::make(Op::INDEX, out.dtype(), {out, i}), UOp::constant(dtypes::float32, 1)}));
+  return UOp::make(Op::SINK, dtypes::void_, stores);
+}
+
+TEST(ProveKernelStores, UpcastCopiesTogetherCoverTheOutput) {
+  const UOp r = range(0, 3);
+  EXPECT_TRUE(prove_kernel_stores(stores_kernel(12, {r * 4, r * 4 + 1, r * 4 + 2, r * 4 + 3})).empty());
+  const std::vector<std::string> twice =
+      prove_kernel_stores(stores_kernel(12, {r * 4, r * 4 + 1, 1 + r * 4, r * 4 + 3}));
+  ASSERT_EQ(twice.size(), 1u);
+  EXPECT_NE(twice[0].find("element 1 is written twice"), std::string::npos) << twice[0];
+  const std::vector<std::string> gap = prove_kernel_stores(stores_kernel(12, {r * 4, r * 4 + 1, r * 4 + 3}));
+  ASSERT_EQ(gap.size(), 1u);
+  EXPECT_NE(gap[0].find("element 2 is never written"), std::string::npos) << gap[0];
+}
+
+TEST(ProveKernelStores, ThreadChunksTogetherCoverTheOutput) {
+  const UOp t = UOp::var(std::string(kThreadVar), 0, 3), r = range(0, 5);
+  EXPECT_TRUE(prove_kernel_bounds(stores_kernel(20, {t * 5 + r})).empty());
+  const std::vector<std::string> f = prove_kernel_bounds(stores_kernel(20, {t * 4 + r}));  // chunks overlap
+  ASSERT_FALSE(f.empty());
+  EXPECT_NE(f.back().find("written twice"), std::string::npos) << f.back();
 }
 
 TEST(ProveKernel, SchedulerKernelsOfViewsAreProved) {

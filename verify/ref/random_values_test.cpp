@@ -1,13 +1,16 @@
 // The in-graph Threefry-2x32-20 generator against published known answers and a host
-// implementation, on ref and on the engine (bit for bit), and the distributions built on it.
+// implementation, on ref and on the engine (bit for bit; randn within tolerance on compiled backends),
+// and the distributions built on it.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "engine/runtime/realize.h"
 #include "engine/tensor/graph.h"
 #include "engine/tensor/random.h"
+#include "fuzz/lib/tolerance.h"
 #include "verify/ref/ref_test_util.h"
 
 namespace anvil::ref {
@@ -56,6 +59,30 @@ std::vector<T> both(Tensor t) {
   const Buffer from_engine = t.to_buffer();
   EXPECT_EQ(from_ref.bytes, from_engine.bytes) << "ref and the engine differ";
   return from_engine.to<T>();
+}
+
+// randn's float32 elements from ref and from the engine. Box-Muller goes through float32 LOG2 and SIN,
+// which interp computes with double libm (so ref and interp agree bit for bit) but the compiled
+// backends compute with vectorizable polynomials a few ulp off (c_prelude.cpp): there they must agree
+// within tolerance.h's rule, scaled by the largest |value|. That stays sharp: the Threefry words,
+// rand, randint and uniform are still compared bit for bit on every backend above and below, and a
+// wrong word, counter, element order or Box-Muller term moves a sample by O(1), not by 1e-6.
+std::vector<float> near(Tensor t) {
+  const Buffer from_ref = evaluate(t.uop()).to_buffer();
+  install_interp_realizer();
+  const Buffer from_engine = t.to_buffer();
+  if (default_backend() == "interp") {
+    EXPECT_EQ(from_ref.bytes, from_engine.bytes) << "ref and the engine differ";
+    return from_engine.to<float>();
+  }
+  const std::vector<float> want = from_ref.to<float>(), got = from_engine.to<float>();
+  double scale = 0;
+  for (float w : want) scale = std::max(scale, std::fabs(static_cast<double>(w)));
+  const fuzz::Tolerance tol{Scalar::Float32, 1, scale};
+  EXPECT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < std::min(got.size(), want.size()); ++i)
+    EXPECT_TRUE(tol.close(got[i], want[i])) << "element " << i << ": engine " << got[i] << ", ref " << want[i];
+  return got;
 }
 
 struct Kat {
@@ -133,12 +160,12 @@ TEST(Random, SeedRepeatsAndCallsDiffer) {
 
 TEST(Random, EngineMatchesRefOnEveryCreator) {
   Tensor::manual_seed(9);
-  both<float>(Tensor::randn({3, 50}));
+  near(Tensor::randn({3, 50}));
   both<double>(Tensor::randn({101}, dtypes::float64));
   both<int64_t>(Tensor::randint(-5, 5, {2, 33}));
   both<int8_t>(Tensor::randint(-128, 128, {77}, dtypes::int8));
   both<float>(Tensor::uniform({40}, -2, 3));
-  both<float>(Tensor::normal({40}, 1, 0.5));
+  near(Tensor::normal({40}, 1, 0.5));
   EXPECT_EQ(Tensor::rand({0, 3}).shape(), (Shape{0, 3}));
   EXPECT_EQ(Tensor::rand_like(Tensor::zeros({2, 2}, dtypes::float64)).dtype(), dtypes::float64);
   EXPECT_EQ(Tensor::randn_like(Tensor::zeros({2, 5})).shape(), (Shape{2, 5}));

@@ -5,8 +5,12 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <map>
 
 #include "engine/runtime/c/render_c.h"
 
@@ -101,6 +105,51 @@ TEST_F(CBackend, CompilesRunsAndCachesOnDisk) {
   EXPECT_EQ(cached(".c").size(), 1u);  // the source is kept beside it, for people
   for (const auto& e : fs::directory_iterator(dir_))
     EXPECT_EQ(e.path().filename().string().rfind("tmp-", 0), std::string::npos) << "left behind: " << e.path();
+}
+
+// Each helper alone gets a prelude with it and what it calls, and nothing the kernel does not need:
+// one translation unit per helper, taking its address, must compile with no implicit declaration.
+TEST_F(CBackend, PreludeCarriesOnlyTheHelpersAKernelCalls) {
+  const std::string all = c_prelude();
+  const std::string div = c_prelude_for("return anvil_tdiv_i32(a, b);", "k");
+  EXPECT_NE(div.find("#define ANVIL_SDIV"), std::string::npos) << div;
+  EXPECT_NE(div.find("#include <stdint.h>"), std::string::npos) << div;
+  EXPECT_EQ(div.find("anvil_h2f"), std::string::npos) << div;
+  EXPECT_LT(div.size(), all.size() / 4);
+  EXPECT_EQ(c_prelude_for("anvil_no_such_helper(x)", "k"), all);  // unknown: everything, as before
+  EXPECT_EQ(c_prelude_for("void anvil_k(void)", "anvil_k").find("ANVIL_SDIV"), std::string::npos);
+
+  std::vector<std::string> helpers;
+  for (size_t at = all.find("anvil_"); at != std::string::npos; at = all.find("anvil_", at + 1)) {
+    size_t end = at;
+    while (end < all.size() && (std::isalnum(static_cast<unsigned char>(all[end])) || all[end] == '_')) ++end;
+    const std::string name = all.substr(at, end - at);
+    if (name.back() != '_' && (at == 0 || all[at - 1] != '_') &&
+        std::find(helpers.begin(), helpers.end(), name) == helpers.end())
+      helpers.push_back(name);
+  }
+  for (const char* pasted : {"anvil_tdiv_i8", "anvil_fmod_i64", "anvil_tmod_u32", "anvil_max_f32", "anvil_min_f64"})
+    helpers.push_back(pasted);  // macro-made names
+  ASSERT_GE(helpers.size(), 30u);
+  fs::create_directories(dir_);
+  // Helpers that select the same prelude share a translation unit: fewer compiler runs, same check.
+  std::map<std::string, std::string> probes;  // selected prelude -> code using each of its helpers
+  for (size_t i = 0; i < helpers.size(); ++i) {
+    const std::string code =
+        "const void* anvil_probe" + std::to_string(i) + "(void) { return (const void*)&" + helpers[i] + "; }\n";
+    const std::string selected = c_prelude_for(code, "anvil_probe" + std::to_string(i));
+    EXPECT_LT(selected.size(), all.size()) << helpers[i];
+    probes[selected] += code;
+  }
+  std::string cmd = "cc -std=c11 -fsyntax-only -Werror=implicit-function-declaration -Werror=implicit-int";
+  int n = 0;
+  for (const auto& [selected, code] : probes) {
+    const fs::path f = dir_ / ("probe" + std::to_string(n++) + ".c");
+    std::ofstream(f) << selected << code;
+    cmd += " " + f.string();
+  }
+  if (const char* cc = std::getenv("ANVIL_CC"); cc && *cc) cmd.replace(0, 2, cc);
+  EXPECT_EQ(std::system((cmd + " 2>&1").c_str()), 0) << cmd;
 }
 
 TEST_F(CBackend, CompilerIdRecordsCompilerAndFlags) {

@@ -49,7 +49,6 @@ class CRenderer {
 
   std::string run() {
     analyze();
-    out_ << c_prelude();
     out_ << "__attribute__((visibility(\"default\"))) void " << fn_name_
          << "(void* const* restrict buffers, const int64_t* restrict vars) {\n";
     declare_top();
@@ -57,7 +56,8 @@ class CRenderer {
     for (size_t pc = 0; pc < prog_.size() && prog_[pc].op() != Op::SINK; ++pc) emit(pc);
     for (const std::string& s : heap_scratch_) out_ << "  free(" << s << ");\n";
     out_ << "}\n";
-    return out_.str();
+    const std::string function = out_.str();
+    return c_prelude_for(function, fn_name_) + function;  // only the helpers it calls: less for cc to parse
   }
 
  private:

@@ -7,6 +7,7 @@
 // every op. Vector values are rendered lane by lane as scalars.
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/ir/alu.h"
@@ -14,11 +15,14 @@
 
 namespace anvil {
 
-// The whole translation unit: c_prelude() then the kernel.
+// The whole translation unit: the part of c_prelude() the kernel calls (c_prelude_for), then the kernel.
 std::string render_c(std::span<const UOp> program, const std::string& fn_name);
 
 // The helper functions every kernel starts with (c_prelude.cpp).
 const char* c_prelude();
+// The part of c_prelude() that `code` needs: the #includes and the helpers it names, with theirs;
+// all of c_prelude() when `code` names an `anvil_` identifier other than `self` that no helper defines.
+std::string c_prelude_for(std::string_view code, std::string_view self);
 
 // Pieces (render_c_ops.cpp), one scalar lane at a time.
 std::string c_value_type(Scalar s);    // the type a value is computed in: float16 -> "float", bool -> "_Bool"

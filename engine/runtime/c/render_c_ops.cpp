@@ -1,4 +1,5 @@
-// One scalar lane of each op as a C expression, with interp's value (engine/ir/alu.cpp). Integer
+// One scalar lane of each op as a C expression, with interp's value (engine/ir/alu.cpp; float32
+// EXP2/LOG2/SIN: within tolerance.h, see c_prelude.cpp). Integer
 // arithmetic goes through unsigned types (wrapping without relying on -fwrapv); floats compute in
 // their C type and float16/bfloat16 results are rounded by anvil_rh/anvil_rb after every op.
 #include <cinttypes>
@@ -36,16 +37,16 @@ std::string float_alu(Op op, Scalar out, std::span<const std::string> in) {
   const bool f64 = out == Scalar::Float64;
   const std::string fs = f64 ? "" : "f";  // libm suffix: float32 math for float32 and the half types
   const std::string a = in[0], b = in.size() > 1 ? in[1] : "";
-  // Transcendentals in double, as interp and llvm compute them: one rounding, interp's value
-  // exactly, so random and trig results agree bit for bit across backends.
-  const std::string ta = f64 ? a : "(double)" + a, to = out == Scalar::Float32 ? "(float)" : "";
+  // float64 and the half types: transcendentals in double with libm, rounded once: interp's value.
+  const std::string ta = f64 ? a : "(double)" + a;
   switch (op) {
     case Op::NEG: return "(-(" + a + "))";  // never "--" before a negative literal
     case Op::RECIP: return rounded(out, paren((f64 ? "1.0 / " : "1.0f / ") + a));
     case Op::SQRT: return rounded(out, "sqrt" + fs + paren(a));
-    case Op::EXP2: return rounded(out, to + "exp2" + paren(ta));
-    case Op::LOG2: return rounded(out, to + "log2" + paren(ta));
-    case Op::SIN: return rounded(out, to + "sin" + paren(ta));
+    // float32: the prelude's polynomials (no libm call, so the loop vectorizes), within tolerance.h.
+    case Op::EXP2: return out == Scalar::Float32 ? "anvil_exp2_f32" + paren(a) : rounded(out, "exp2" + paren(ta));
+    case Op::LOG2: return out == Scalar::Float32 ? "anvil_log2_f32" + paren(a) : rounded(out, "log2" + paren(ta));
+    case Op::SIN: return out == Scalar::Float32 ? "anvil_sin_f32" + paren(a) : rounded(out, "sin" + paren(ta));
     case Op::TRUNC: return "trunc" + fs + paren(a);
     case Op::ADD: return rounded(out, paren(a + " + " + b));
     case Op::SUB: return rounded(out, paren(a + " - " + b));

@@ -159,11 +159,24 @@ std::string Emitter::float_alu(Op op, Scalar out, const std::vector<std::string>
   const bool dbl = out == Scalar::Float64;
   const std::string sfx = dbl ? "f64" : "f32";
   auto fix = [&](const std::string& r, const std::string& x, const std::string& y) {
+    if (!fix_nan_) return r;
     return call(t, "@anvil.fixnan." + sfx, t + " " + r + ", " + t + " " + x + ", " + t + " " + y);
   };
   auto rnd = [&](const std::string& r) { return round_small(r, out); };
   auto bin = [&](const char* ins) {
     return rnd(fix(emit(std::string(ins) + " " + t + " " + a[0] + ", " + a[1]), a[0], a[1]));
+  };
+  // IEEE 754-2019 maximum/minimum as @anvil.max/min (a NaN operand wins, -0 < +0), any NaN's bits.
+  auto max_min = [&](bool mx) {
+    const std::string it = dbl ? "i64" : "i32", x = a[0], y = a[1];
+    const std::string neg = emit("icmp slt " + it + " " + emit("bitcast " + t + " " + x + " to " + it) + ", 0");
+    const std::string e = emit("select i1 " + neg + ", " + t + " " + (mx ? y : x) + ", " + t + " " + (mx ? x : y));
+    const std::string c = emit(std::string(mx ? "fcmp ogt " : "fcmp olt ") + t + " " + x + ", " + y);
+    const std::string v0 = emit("select i1 " + c + ", " + t + " " + x + ", " + t + " " + y);
+    const std::string eq = emit("fcmp oeq " + t + " " + x + ", " + y);
+    const std::string v = emit("select i1 " + eq + ", " + t + " " + e + ", " + t + " " + v0);
+    const std::string un = emit("fcmp uno " + t + " " + x + ", " + y);
+    return emit("select i1 " + un + ", " + t + " 0x7FF8000000000000, " + t + " " + v);
   };
   auto unary = [&](const char* name) {
     return rnd(fix(intrinsic(t, std::string("@llvm.") + name + "." + sfx, t, t + " " + a[0]), a[0], a[0]));
@@ -179,6 +192,7 @@ std::string Emitter::float_alu(Op op, Scalar out, const std::vector<std::string>
     case Op::TRUNC: return unary("trunc");
     case Op::MAX:
     case Op::MIN:
+      if (!fix_nan_) return rnd(max_min(op == Op::MAX));
       return rnd(call(t, std::string(op == Op::MAX ? "@anvil.max." : "@anvil.min.") + sfx,
                       t + " " + a[0] + ", " + t + " " + a[1]));
     case Op::MULACC: {
@@ -188,12 +202,15 @@ std::string Emitter::float_alu(Op op, Scalar out, const std::vector<std::string>
     case Op::EXP2:
     case Op::LOG2:
     case Op::SIN: {
-      // In double with the C library, as interp does, then rounded once to the dtype.
+      // float32: polynomials (helpers.cpp) the loop vectorizer can take, within tolerance.h.
+      const char* f32 = op == Op::EXP2 ? "@anvil.exp2.f32" : op == Op::LOG2 ? "@anvil.log2.f32" : "@anvil.sin.f32";
+      if (out == Scalar::Float32) return call("float", f32, "float " + a[0]);
+      // Otherwise in double with the C library, as interp does, then rounded once to the dtype.
       const char* name = op == Op::EXP2 ? "@llvm.exp2.f64" : op == Op::LOG2 ? "@llvm.log2.f64" : "@llvm.sin.f64";
       const std::string d = dbl ? a[0] : emit("fpext float " + a[0] + " to double");
+      const std::string v = intrinsic("double", name, "double", "double " + d);
       const std::string r =
-          call("double", "@anvil.fixnan.f64",
-               "double " + intrinsic("double", name, "double", "double " + d) + ", double " + d + ", double " + d);
+          fix_nan_ ? call("double", "@anvil.fixnan.f64", "double " + v + ", double " + d + ", double " + d) : v;
       return cast(r, Scalar::Float64, out);
     }
     default: break;

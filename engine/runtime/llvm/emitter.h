@@ -74,6 +74,10 @@ class Emitter {
   std::string cur_;              // the block being emitted, for phis
   int next_ = 0;
   std::set<std::string> helpers_, decls_;
+  // Give float results interp's NaN payloads (@anvil.fixnan.*). Only a BITCAST of a float can see a
+  // payload (the matrix and every comparison take any NaN for any NaN), and the fix-up blocks
+  // vectorization, so the renderer turns it on only for kernels with such a BITCAST.
+  bool fix_nan_ = true;
 
  private:
   std::string compare(Op op, Scalar t, const std::string& a, const std::string& b);

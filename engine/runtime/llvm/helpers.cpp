@@ -1,7 +1,12 @@
 #include "engine/runtime/llvm/helpers.h"
 
 #include <array>
+#include <bit>
+#include <cinttypes>
+#include <cstdio>
+#include <string>
 
+#include "engine/runtime/sin_reduction.h"
 #include "engine/support/check.h"
 
 namespace anvil::llvmbe {
@@ -281,12 +286,214 @@ Helper{"@anvil.min.f64", {"@anvil.fixnan.f64"}, {}, R"(define internal double @a
   ret double %r
 }
 )"},
+// float32 EXP2/LOG2/SIN without libm, so LLVM's loop vectorizer takes loops that use them: the c
+// prelude's anvil_exp2_f32/anvil_log2_f32/anvil_sin_f32 (c_prelude.cpp says how and how accurate)
+// instruction for instruction, so both backends give the same values. NaN in: the input quieted.
+Helper{"@anvil.exp2.f32", {}, {}, R"(define internal float @anvil.exp2.f32(float %x) #0 {
+  %t = fadd float %x, 1.258291200e+07
+  %tb = bitcast float %t to i32
+  %tm = and i32 %tb, 8388607
+  %k0 = sub i32 %tm, 4194304
+  %klo = icmp slt i32 %k0, -151
+  %k1 = select i1 %klo, i32 -151, i32 %k0
+  %khi = icmp sgt i32 %k1, 129
+  %k = select i1 %khi, i32 129, i32 %k1
+  %kf = fsub float %t, 1.258291200e+07
+  %ff = fsub float %x, %kf
+  %f = fpext float %ff to double
+  %m0 = fmul double 0x3DBC3BD650FC2986, %f
+  %p0 = fadd double %m0, 0x3DFE8CAC7351BB25
+  %m1 = fmul double %p0, %f
+  %p1 = fadd double %m1, 0x3E3E4CF5158B8ECA
+  %m2 = fmul double %p1, %f
+  %p2 = fadd double %m2, 0x3E7B5253D395E7C4
+  %m3 = fmul double %p2, %f
+  %p3 = fadd double %m3, 0x3EB62C0223A5C824
+  %m4 = fmul double %p3, %f
+  %p4 = fadd double %m4, 0x3EEFFCBFC588B0C7
+  %m5 = fmul double %p4, %f
+  %p5 = fadd double %m5, 0x3F2430912F86C787
+  %m6 = fmul double %p5, %f
+  %p6 = fadd double %m6, 0x3F55D87FE78A6731
+  %m7 = fmul double %p6, %f
+  %p7 = fadd double %m7, 0x3F83B2AB6FBA4E77
+  %m8 = fmul double %p7, %f
+  %p8 = fadd double %m8, 0x3FAC6B08D704A0C0
+  %m9 = fmul double %p8, %f
+  %p9 = fadd double %m9, 0x3FCEBFBDFF82C58F
+  %m10 = fmul double %p9, %f
+  %p10 = fadd double %m10, 0x3FE62E42FEFA39EF
+  %m11 = fmul double %p10, %f
+  %p11 = fadd double %m11, 0x3FF0000000000000
+  %kb = add i32 %k, 1023
+  %kb64 = zext i32 %kb to i64
+  %sb = shl i64 %kb64, 52
+  %s = bitcast i64 %sb to double
+  %pr = fmul double %p11, %s
+  %r = fptrunc double %pr to float
+  %xb = bitcast float %x to i32
+  %qb = or i32 %xb, 4194304
+  %qn = bitcast i32 %qb to float
+  %lo = fcmp olt float %x, -1.510000e+02
+  %hi = fcmp ogt float %x, 1.290000e+02
+  %isn = fcmp uno float %x, 0.0
+  %v1 = select i1 %isn, float %qn, float %r
+  %v2 = select i1 %hi, float 0x7FF0000000000000, float %v1
+  %v3 = select i1 %lo, float 0.0, float %v2
+  ret float %v3
+}
+)"},
+Helper{"@anvil.log2.f32", {}, {}, R"(define internal float @anvil.log2.f32(float %x) #0 {
+  %sub = fcmp olt float %x, 0x3810000000000000
+  %big = fmul float %x, 0x4160000000000000
+  %xs = select i1 %sub, float %big, float %x
+  %xb = bitcast float %xs to i32
+  %b = sub i32 %xb, 1060439283
+  %e0 = ashr i32 %b, 23
+  %adj = select i1 %sub, i32 23, i32 0
+  %e = sub i32 %e0, %adj
+  %mb0 = and i32 %b, 8388607
+  %mb = add i32 %mb0, 1060439283
+  %m = bitcast i32 %mb to float
+  %num = fsub float %m, 1.0
+  %den = fadd float %m, 1.0
+  %t = fdiv float %num, %den
+  %s = fmul float %t, %t
+  %g0m = fmul float 0x3FDBA18F80000000, %s
+  %g0 = fadd float %g0m, 0x3FE27471C0000000
+  %g1m = fmul float %g0, %s
+  %g1 = fadd float %g1m, 0x3FEEC70E60000000
+  %g2m = fmul float %g1, %s
+  %g2 = fadd float %g2m, 0x4007154760000000
+  %ef = sitofp i32 %e to float
+  %tg = fmul float %t, %g2
+  %r = fadd float %ef, %tg
+  %x0 = bitcast float %x to i32
+  %qb = or i32 %x0, 4194304
+  %qn = bitcast i32 %qb to float
+  %isn = fcmp uno float %x, 0.0
+  %neg = fcmp olt float %x, 0.0
+  %zero = fcmp oeq float %x, 0.0
+  %inf = fcmp oeq float %x, 0x7FF0000000000000
+  %v1 = select i1 %inf, float %x, float %r
+  %v2 = select i1 %zero, float 0xFFF0000000000000, float %v1
+  %v3 = select i1 %neg, float 0x7FF8000000000000, float %v2
+  %v4 = select i1 %isn, float %qn, float %v3
+  ret float %v4
+}
+)"},
+Helper{"@anvil.sin.f32", {"@anvil.sin.tab"}, {}, R"(define internal float @anvil.sin.f32(float %x) #0 {
+  %bx = bitcast float %x to i32
+  %a = and i32 %bx, 2147483647
+  %E = lshr i32 %a, 23
+  %elo = icmp ult i32 %E, 1
+  %e1 = select i1 %elo, i32 1, i32 %E
+  %ehi = icmp ugt i32 %e1, 254
+  %ei = select i1 %ehi, i32 254, i32 %e1
+  %mant = and i32 %a, 8388607
+  %nz = icmp ne i32 %E, 0
+  %imp = select i1 %nz, i32 8388608, i32 0
+  %mi = or i32 %mant, %imp
+  %M = uitofp i32 %mi to double
+  %row = zext i32 %ei to i64
+  %i0 = shl i64 %row, 2
+  %a0 = getelementptr inbounds [1024 x double], ptr @anvil.sin.tab, i64 0, i64 %i0
+  %t0 = load double, ptr %a0
+  %i1 = or i64 %i0, 1
+  %a1 = getelementptr inbounds [1024 x double], ptr @anvil.sin.tab, i64 0, i64 %i1
+  %t1 = load double, ptr %a1
+  %i2 = or i64 %i0, 2
+  %a2 = getelementptr inbounds [1024 x double], ptr @anvil.sin.tab, i64 0, i64 %i2
+  %t2 = load double, ptr %a2
+  %i3 = or i64 %i0, 3
+  %a3 = getelementptr inbounds [1024 x double], ptr @anvil.sin.tab, i64 0, i64 %i3
+  %t3 = load double, ptr %a3
+  %p1 = fmul double %M, %t0
+  %p1q = fmul double %p1, 2.500000e-01
+  %qa = fadd double %p1q, 0x4338000000000000
+  %q1 = fsub double %qa, 0x4338000000000000
+  %gt = fcmp ogt double %q1, %p1q
+  %q1m = fsub double %q1, 1.0
+  %fl = select i1 %gt, double %q1m, double %q1
+  %fl4 = fmul double 4.0, %fl
+  %y1 = fsub double %p1, %fl4
+  %y2 = fmul double %M, %t1
+  %s12 = fadd double %y1, %y2
+  %ja = fadd double %s12, 0x4338000000000000
+  %j = fsub double %ja, 0x4338000000000000
+  %d1 = fsub double %y1, %j
+  %f1 = fadd double %d1, %y2
+  %y3 = fmul double %M, %t2
+  %f2 = fadd double %f1, %y3
+  %y4 = fmul double %M, %t3
+  %f = fadd double %f2, %y4
+  %r = fmul double %f, 0x3FF921FB54442D18
+  %z = fmul double %r, %r
+  %sm0 = fmul double %z, 0x3EC71DE3A556C734
+  %sa0 = fadd double 0xBF2A01A01A01A01A, %sm0
+  %sm1 = fmul double %z, %sa0
+  %sa1 = fadd double 0x3F81111111111111, %sm1
+  %sm2 = fmul double %z, %sa1
+  %sa2 = fadd double 0xBFC5555555555555, %sm2
+  %rz = fmul double %r, %z
+  %rzp = fmul double %rz, %sa2
+  %sn = fadd double %r, %rzp
+  %cm0 = fmul double %z, 0xBE927E4FB7789F5C
+  %ca0 = fadd double 0x3EFA01A01A01A01A, %cm0
+  %cm1 = fmul double %z, %ca0
+  %ca1 = fadd double 0xBF56C16C16C16C17, %cm1
+  %cm2 = fmul double %z, %ca1
+  %ca2 = fadd double 0x3FA5555555555555, %cm2
+  %cm3 = fmul double %z, %ca2
+  %ca3 = fadd double 0xBFE0000000000000, %cm3
+  %czp = fmul double %z, %ca3
+  %cs = fadd double 1.0, %czp
+  %q = fptosi double %j to i32
+  %qo = and i32 %q, 1
+  %odd = icmp ne i32 %qo, 0
+  %v0 = select i1 %odd, double %cs, double %sn
+  %qt = and i32 %q, 2
+  %flip = icmp ne i32 %qt, 0
+  %nv = fneg double %v0
+  %v = select i1 %flip, double %nv, double %v0
+  %vf = fptrunc double %v to float
+  %vb = bitcast float %vf to i32
+  %sg = and i32 %bx, -2147483648
+  %rb = xor i32 %vb, %sg
+  %res = bitcast i32 %rb to float
+  %qb = or i32 %bx, 4194304
+  %qn = bitcast i32 %qb to float
+  %isn = fcmp uno float %x, 0.0
+  %nanv = select i1 %isn, float %qn, float 0x7FF8000000000000
+  %spec = icmp eq i32 %E, 255
+  %out = select i1 %spec, float %nanv, float %res
+  ret float %out
+}
+)"},
 };
 // clang-format on
+
+// sin's reduction table as an IR constant, printed once from sin_reduction.h.
+const Helper& sin_table() {
+  static const std::string text = [] {
+    std::string t = "@anvil.sin.tab = internal constant [1024 x double] [";
+    char buf[40];
+    for (const auto& row : kSinReduction)
+      for (double v : row) {
+        std::snprintf(buf, sizeof buf, "%sdouble 0x%016" PRIX64, t.back() == '[' ? "" : ", ",
+                      std::bit_cast<uint64_t>(v));
+        t += buf;
+      }
+    return t + "]\n";
+  }();
+  static const Helper h{"@anvil.sin.tab", {}, {}, text};
+  return h;
+}
 
 }  // namespace
 
 const Helper& helper(std::string_view name) {
+  if (name == "@anvil.sin.tab") return sin_table();
   for (const Helper& h : kHelpers)
     if (h.name == name) return h;
   ANVIL_UNREACHABLE() << "llvm: no helper " << name;

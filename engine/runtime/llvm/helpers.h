@@ -1,8 +1,9 @@
 #pragma once
 // Small IR functions the llvm renderer calls for what LLVM has no total, interp-exact instruction
 // for: float16/bfloat16 conversions (storage is i16, registers hold float), round-to-odd steps that
-// avoid double rounding, IEEE maximum/minimum and interp's NaN results. All `internal` and
-// alwaysinline, so O2 leaves no calls behind. Text only: no LLVM headers here.
+// avoid double rounding, IEEE maximum/minimum, interp's NaN results and float32 exp2/log2/sin
+// (polynomials, so loops vectorize). All `internal` and alwaysinline, so O2 leaves no calls behind.
+// Text only: no LLVM headers here.
 #include <string>
 #include <string_view>
 #include <vector>

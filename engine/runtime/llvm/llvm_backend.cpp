@@ -1,6 +1,9 @@
 // The llvm backend: renders LLVM 15 IR (render.cpp), then parses, verifies, optimizes (new pass
-// manager, O2, host CPU) and compiles it in process with ORC LLJIT. One LLJIT serves the process;
-// each kernel gets its own JITDylib, removed when its last Program goes.
+// manager, O2, host CPU) and compiles it to an object file, cached on disk, that ORC LLJIT links in
+// process. One LLJIT serves the process; each kernel gets its own JITDylib, removed when its last
+// Program goes.
+#include "engine/runtime/llvm/llvm_backend.h"
+
 #include <llvm/AsmParser/Parser.h>
 #include <llvm/Config/llvm-config.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
@@ -13,6 +16,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Support/Host.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/SourceMgr.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -21,7 +25,7 @@
 #include <atomic>
 #include <mutex>
 
-#include "engine/runtime/backend.h"
+#include "engine/runtime/kernel_cache.h"
 #include "engine/runtime/llvm/render.h"
 #include "engine/support/check.h"
 
@@ -104,17 +108,16 @@ void optimize(llvm::Module& m, llvm::TargetMachine& tm) {
   mpm.run(m, mam);
 }
 
-std::string available() { return ""; }
+std::atomic<uint64_t> cache_hits{0}, cache_misses{0}, cache_corrupt{0};
 
-std::string render(std::span<const UOp> program, const std::string& fn_name) {
-  return llvmbe::render(program, fn_name);
-}
+std::string compiler_id();
 
-std::shared_ptr<Program> compile(std::span<const UOp> program, const std::string& source, const std::string& fn_name) {
+// The object code for `source`: parsed, verified, optimized and compiled for the host.
+std::string compile_to_object(const std::string& source) {
   Session& s = session();
-  auto context = std::make_unique<llvm::LLVMContext>();
+  llvm::LLVMContext context;
   llvm::SMDiagnostic diag;
-  std::unique_ptr<llvm::Module> module = llvm::parseAssemblyString(source, diag, *context);
+  std::unique_ptr<llvm::Module> module = llvm::parseAssemblyString(source, diag, context);
   if (!module) {
     std::string why;
     llvm::raw_string_ostream os(why);
@@ -129,15 +132,51 @@ std::shared_ptr<Program> compile(std::span<const UOp> program, const std::string
   module->setDataLayout(tm->createDataLayout());
   module->setTargetTriple(tm->getTargetTriple().str());
   optimize(*module, *tm);
+  llvm::orc::SimpleCompiler codegen(*tm);
+  std::unique_ptr<llvm::MemoryBuffer> obj = checked(codegen(*module), "code generation");
+  return obj->getBuffer().str();
+}
 
+// The object for `source` from the disk cache, else compiled and stored there. The key holds
+// compiler_id(): the LLVM version, the host CPU and its features, and the pipeline's settings.
+std::string cached_object(const std::string& source) {
+  const std::optional<std::filesystem::path> dir = try_kernel_cache_dir();
+  if (!dir) {  // no writable cache folder: compile every time rather than fail
+    cache_misses.fetch_add(1);
+    return compile_to_object(source);
+  }
+  const std::filesystem::path path = *dir / ("llvm-" + kernel_cache_key(source + '\0' + compiler_id()) + ".o");
+  if (std::optional<std::string> file = kernel_cache_read(path)) {
+    if (std::optional<std::string> obj = kernel_cache_unseal(*file)) {
+      cache_hits.fetch_add(1);
+      return std::move(*obj);
+    }
+    cache_corrupt.fetch_add(1);  // truncated or damaged: compiled again and replaced below
+  }
+  cache_misses.fetch_add(1);
+  std::string obj = compile_to_object(source);
+  kernel_cache_write_atomic(path, kernel_cache_seal(obj));
+  kernel_cache_write_atomic(std::filesystem::path(path).replace_extension(".ll"), source);  // for people
+  return obj;
+}
+
+std::string available() { return ""; }
+
+std::string render(std::span<const UOp> program, const std::string& fn_name) {
+  return llvmbe::render(program, fn_name);
+}
+
+std::shared_ptr<Program> compile(std::span<const UOp> program, const std::string& source, const std::string& fn_name) {
+  Session& s = session();
+  const std::string obj = cached_object(source);
   llvm::orc::ExecutionSession& es = s.jit->getExecutionSession();
   llvm::Expected<llvm::orc::JITDylib&> made =
       es.createJITDylib("anvil.kernel." + std::to_string(s.next_dylib.fetch_add(1)));
   if (!made) ANVIL_CHECK(false) << "llvm: JITDylib: " << error_text(made.takeError());
   llvm::orc::JITDylib& dylib = *made;
   dylib.addToLinkOrder(s.jit->getMainJITDylib());
-  if (llvm::Error e = s.jit->addIRModule(dylib, llvm::orc::ThreadSafeModule(std::move(module), std::move(context))))
-    ANVIL_CHECK(false) << "llvm: add module: " << error_text(std::move(e));
+  if (llvm::Error e = s.jit->addObjectFile(dylib, llvm::MemoryBuffer::getMemBufferCopy(obj, fn_name)))
+    ANVIL_CHECK(false) << "llvm: add object: " << error_text(std::move(e));
   const auto fn = checked(s.jit->lookup(dylib, fn_name), "look up the kernel").toPtr<HostKernelFn>();
   // The code lives as long as the JITDylib: removed with the last Program that runs it.
   std::shared_ptr<void> keep(&dylib, [](void* d) {
@@ -145,9 +184,11 @@ std::shared_ptr<Program> compile(std::span<const UOp> program, const std::string
     if (llvm::Error e = s.jit->getExecutionSession().removeJITDylib(*static_cast<llvm::orc::JITDylib*>(d)))
       ANVIL_CHECK(false) << "llvm: remove JITDylib: " << error_text(std::move(e));
   });
-  return host_program(fn, var_names(program), std::move(keep));
+  return alias_checked("llvm", "noalias", program, host_program(fn, var_names(program), std::move(keep)));
 }
 
+// Everything the object code depends on besides the IR (it keys the disk cache). Bump "pipeline"
+// whenever optimize() or the target machine's options change.
 std::string compiler_id() {
   static const std::string id = [] {
     llvm::StringMap<bool> features;
@@ -156,16 +197,16 @@ std::string compiler_id() {
     for (const auto& f : features)
       if (f.getValue()) on.push_back(f.getKey().str());
     std::sort(on.begin(), on.end());
-    uint64_t h = 1469598103934665603ULL;  // FNV-1a over the enabled features
-    for (const std::string& f : on)
-      for (char c : f + ",") h = (h ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
-    return "llvm " LLVM_VERSION_STRING " " + llvm::sys::getHostCPUName().str() + " features:" + std::to_string(h) +
-           " O2 fp-contract=off";
+    std::string s = "llvm " LLVM_VERSION_STRING " cpu=" + llvm::sys::getHostCPUName().str() + " features=";
+    for (const std::string& f : on) s += "+" + f + ",";
+    return s + " O2 fp-contract=off pipeline=1";
   }();
   return id;
 }
 
 }  // namespace
+
+LlvmCacheStats llvm_cache_stats() { return {cache_hits.load(), cache_misses.load(), cache_corrupt.load()}; }
 
 const Backend& llvm_backend() {
   static const Backend backend{"llvm", &available, &render, &compile, &compiler_id};

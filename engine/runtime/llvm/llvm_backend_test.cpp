@@ -2,16 +2,23 @@
 // the flags that make LLVM code partial; real kernels (loops, register accumulators, PAD gates)
 // give interp's values; DEFINE_VAR binds through the vars array; two threads may compile at once.
 // Op x dtype conformance is backend_matrix_test.cpp's.
+#include "engine/runtime/llvm/llvm_backend.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "engine/codegen/linearize.h"
 #include "engine/ir/text.h"
 #include "engine/runtime/backend.h"
 #include "engine/runtime/interp/program.h"
+#include "engine/runtime/kernel_cache.h"
 #include "engine/schedule/graph_test_util.h"
 #include "engine/schedule/schedule.h"
 #include "engine/support/check.h"
@@ -131,6 +138,200 @@ TEST(LlvmBackend, ProgramKeepsItsCode) {
   EXPECT_EQ(out.to<int32_t>()[15], 30);
 }
 
+// A BITCAST sees NaN payloads: in a kernel with one, float ops give interp's NaN bits (the first
+// NaN operand quieted, else +qNaN; x86 itself makes -qNaN and may swap operands).
+TEST(LlvmBackend, NanPayloadsMatchInterpWhereABitcastSeesThem) {
+  const UOp a = host(iota(8), {8}), b = host(iota(8), {8});
+  const UOp g = bin(Op::MUL, bin(Op::ADD, a, b), a).bitcast(dtypes::int32);
+  const std::vector<uint32_t> abits = {0x7f800000u, 0x7fa00001u, 0x3f800000u, 0xffc00abcu,
+                                       0x7f800000u, 0x00000000u, 0xff812345u, 0x7fc00010u};
+  const std::vector<uint32_t> bbits = {0xff800000u, 0x3f800000u, 0x7fc12345u, 0x7f900002u,
+                                       0x7f800000u, 0x7f800000u, 0x3f800000u, 0xffc00020u};
+  for (const Kernel& k : schedule({g})) {
+    const std::vector<UOp> prog = linearize(k.ast);
+    std::vector<Buffer> bufs = buffers_for(prog);
+    for (Buffer& buf : bufs) {
+      if (buf.dtype.scalar != Scalar::Float32 || buf.count != 8) continue;
+      const std::vector<uint32_t>& bits = &buf == &bufs.back() ? bbits : abits;
+      std::memcpy(buf.bytes.data(), bits.data(), buf.bytes.size());
+    }
+    const std::vector<Buffer> got = run(llvm(), prog, bufs), want = run(*find_backend_named("interp"), prog, bufs);
+    for (size_t i = 0; i < want.size(); ++i)
+      EXPECT_EQ(got[i].bytes, want[i].bytes) << "buffer " << i << " of\n" << to_text(prog);
+  }
+}
+
+// Without a BITCAST no payload is observable: no fix-up, so LLVM may vectorize the float ops.
+TEST(LlvmBackend, NoNanFixUpWithoutBitcast) {
+  for (const std::vector<UOp>& prog : kernel_programs()) {
+    const std::string ir = llvm().render(prog, "k");
+    EXPECT_EQ(ir.find("@anvil.fixnan"), std::string::npos) << ir;
+  }
+}
+
+// Buffer arguments are noalias: a stored buffer passed in a second slot is refused, not miscompiled.
+TEST(LlvmBackend, StoredBufferMustNotAliasAnother) {
+  const std::vector<UOp> prog = kernel_programs()[0];  // a + a: stores slot 0, loads slot 1
+  const std::string ir = llvm().render(prog, "k");
+  EXPECT_NE(ir.find("ptr noalias %g0, ptr noalias %g1"), std::string::npos) << ir;
+  const std::shared_ptr<Program> p = llvm().compile(prog, ir, "k");
+  std::vector<Buffer> bufs = buffers_for(prog);
+  ASSERT_EQ(bufs.size(), 2u);
+  std::vector<Buffer*> aliased = {&bufs[0], &bufs[0]};
+  EXPECT_DEATH(p->run(aliased, {}), "noalias");
+}
+
+// ANVIL_CACHE_DIR pointed at a fresh, empty folder for one test, then restored.
+class ScopedCacheDir {
+ public:
+  ScopedCacheDir() {
+    if (const char* d = std::getenv("ANVIL_CACHE_DIR")) old_ = d;
+    dir_ = std::filesystem::temp_directory_path() / ("anvil-llvm-cache-test-" + kernel_cache_unique_suffix());
+    std::filesystem::create_directories(dir_);
+    setenv("ANVIL_CACHE_DIR", dir_.c_str(), 1);
+  }
+  ~ScopedCacheDir() {
+    if (old_) {
+      setenv("ANVIL_CACHE_DIR", old_->c_str(), 1);
+    } else {
+      unsetenv("ANVIL_CACHE_DIR");
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::vector<std::filesystem::path> entries() const {
+    std::vector<std::filesystem::path> out;
+    for (const auto& e : std::filesystem::directory_iterator(dir_))
+      if (e.path().filename().string().rfind("llvm-", 0) == 0 && e.path().extension() == ".o") out.push_back(e.path());
+    return out;
+  }
+
+ private:
+  std::filesystem::path dir_;
+  std::optional<std::string> old_;
+};
+
+LlvmCacheStats delta(const LlvmCacheStats& a, const LlvmCacheStats& b) {
+  return {b.hits - a.hits, b.misses - a.misses, b.corrupt - a.corrupt};
+}
+
+// A fresh JIT (a new JITDylib) loading a kernel compiled before links the cached object without
+// parsing or optimizing, and computes the same bytes.
+TEST(LlvmBackend, DiskCacheHitGivesTheSameResults) {
+  ScopedCacheDir cache;
+  const std::vector<std::vector<UOp>> progs = kernel_programs();
+  const std::vector<UOp>& prog = progs[4];  // softmax's first kernel: a reduce
+  const LlvmCacheStats s0 = llvm_cache_stats();
+  const std::vector<Buffer> first = run(llvm(), prog, buffers_for(prog));
+  const LlvmCacheStats s1 = llvm_cache_stats();
+  EXPECT_EQ(delta(s0, s1).misses, 1u);
+  EXPECT_EQ(delta(s0, s1).hits, 0u);
+  ASSERT_EQ(cache.entries().size(), 1u);
+  const std::vector<Buffer> second = run(llvm(), prog, buffers_for(prog));
+  const LlvmCacheStats s2 = llvm_cache_stats();
+  EXPECT_EQ(delta(s1, s2).hits, 1u);
+  EXPECT_EQ(delta(s1, s2).misses, 0u);
+  ASSERT_EQ(first.size(), second.size());
+  for (size_t b = 0; b < first.size(); ++b) EXPECT_EQ(first[b].bytes, second[b].bytes) << "buffer " << b;
+}
+
+// Run as a second process by the test below (skipped otherwise): the parent's kernel is a hit here.
+TEST(LlvmBackend, SecondProcessChild) {
+  if (!std::getenv("ANVIL_LLVM_CACHE_CHILD")) GTEST_SKIP() << "run by SecondProcessHitsTheCache";
+  const std::vector<UOp> prog = kernel_programs()[4];
+  const std::vector<Buffer> got = run(llvm(), prog, buffers_for(prog));
+  const LlvmCacheStats s = llvm_cache_stats();
+  EXPECT_EQ(s.hits, 1u);
+  EXPECT_EQ(s.misses, 0u);
+  const std::vector<Buffer> want = run(*find_backend_named("interp"), prog, buffers_for(prog));
+  for (size_t b = 0; b < want.size(); ++b) EXPECT_EQ(got[b].bytes, want[b].bytes) << "buffer " << b;
+}
+
+TEST(LlvmBackend, SecondProcessHitsTheCache) {
+  ScopedCacheDir cache;
+  const std::vector<UOp> prog = kernel_programs()[4];
+  run(llvm(), prog, buffers_for(prog));
+  ASSERT_EQ(cache.entries().size(), 1u);
+  const std::string exe = std::filesystem::read_symlink("/proc/self/exe").string();
+  const std::string cmd =
+      "ANVIL_LLVM_CACHE_CHILD=1 '" + exe + "' --gtest_filter=LlvmBackend.SecondProcessChild > /dev/null 2>&1";
+  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
+}
+
+// A damaged entry (truncated, a flipped bit in the code or the header, empty, foreign) is noticed,
+// compiled again and replaced: never linked, never a crash.
+TEST(LlvmBackend, CorruptCacheEntryIsCompiledAgain) {
+  ScopedCacheDir cache;
+  const std::vector<UOp> prog = kernel_programs()[1];
+  const std::vector<Buffer> want = run(llvm(), prog, buffers_for(prog));
+  ASSERT_EQ(cache.entries().size(), 1u);
+  const std::filesystem::path entry = cache.entries()[0];
+  const std::string good = *kernel_cache_read(entry);
+  const std::vector<std::pair<const char*, std::string>> damaged = {
+      {"truncated", good.substr(0, good.size() / 2)},
+      {"payload bit",
+       [&] {
+         std::string d = good;
+         d[d.size() - 100] = static_cast<char>(d[d.size() - 100] ^ 0x10);
+         return d;
+       }()},
+      {"header bit",
+       [&] {
+         std::string d = good;
+         d[30] = static_cast<char>(d[30] ^ 0x01);
+         return d;
+       }()},
+      {"empty", ""},
+      {"foreign",
+       "\x7f"
+       "ELF not really an object file"},
+  };
+  for (const auto& [what, bytes] : damaged) {
+    ASSERT_TRUE(kernel_cache_write_atomic(entry, bytes));
+    const LlvmCacheStats s0 = llvm_cache_stats();
+    const std::vector<Buffer> got = run(llvm(), prog, buffers_for(prog));
+    const LlvmCacheStats s1 = llvm_cache_stats();
+    EXPECT_EQ(delta(s0, s1).corrupt, 1u) << what;
+    EXPECT_EQ(delta(s0, s1).hits, 0u) << what;
+    for (size_t b = 0; b < want.size(); ++b) EXPECT_EQ(got[b].bytes, want[b].bytes) << what << ", buffer " << b;
+    EXPECT_EQ(*kernel_cache_read(entry), good) << what << ": the entry was not replaced";
+  }
+}
+
+// No cache folder can be made (a path under a file): kernels still compile and run, uncached.
+TEST(LlvmBackend, UnwritableCacheDirStillCompiles) {
+  const char* old = std::getenv("ANVIL_CACHE_DIR");
+  const std::string saved = old ? old : "";
+  setenv("ANVIL_CACHE_DIR", "/dev/null/anvil-cache", 1);
+  const std::vector<UOp> prog = kernel_programs()[1];
+  const LlvmCacheStats s0 = llvm_cache_stats();
+  const std::vector<Buffer> got = run(llvm(), prog, buffers_for(prog));
+  const std::vector<Buffer> want = run(*find_backend_named("interp"), prog, buffers_for(prog));
+  EXPECT_EQ(delta(s0, llvm_cache_stats()).misses, 1u);
+  for (size_t b = 0; b < want.size(); ++b) EXPECT_EQ(got[b].bytes, want[b].bytes) << "buffer " << b;
+  if (old) {
+    setenv("ANVIL_CACHE_DIR", saved.c_str(), 1);
+  } else {
+    unsetenv("ANVIL_CACHE_DIR");
+  }
+}
+
+// Code for one CPU must not load on another: the key names the host CPU and every feature LLVM
+// compiles for (x86-64 always has sse2; avx2 where /proc/cpuinfo lists it).
+TEST(LlvmBackend, CacheKeyNamesCpuAndFeatures) {
+  const std::string id = llvm().compiler_id();
+  EXPECT_NE(id.find("cpu="), std::string::npos) << id;
+  EXPECT_EQ(id.find("cpu= "), std::string::npos) << id;
+#if defined(__x86_64__)
+  EXPECT_NE(id.find("+sse2,"), std::string::npos) << id;
+  std::ifstream cpuinfo("/proc/cpuinfo");
+  std::string line;
+  while (std::getline(cpuinfo, line))
+    if (line.rfind("flags", 0) == 0) break;
+  if (line.find(" avx2") != std::string::npos) EXPECT_NE(id.find("+avx2,"), std::string::npos) << id;
+#endif
+}
+
 // Not a timed test (timings vary with the machine): prints what one kernel costs to schedule,
 // linearize, render and compile, for the latency target (<= 20 ms in a release build).
 TEST(LlvmBackend, ReportsCompileTimePerKernel) {
@@ -139,6 +340,7 @@ TEST(LlvmBackend, ReportsCompileTimePerKernel) {
   double codegen = 0, render = 0, compile = 0;
   int kernels = 0;
   for (int rep = 0; rep < 3; ++rep) {
+    ScopedCacheDir cache;  // an empty disk cache: every compile is a miss
     const UOp m = host(iota(12), {3, 4});
     const auto t0 = Clock::now();
     std::vector<std::vector<UOp>> progs;

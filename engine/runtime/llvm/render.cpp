@@ -64,9 +64,19 @@ class Renderer : public Emitter {
     line("ret void");
     std::ostringstream m;
     m << "; anvil llvm backend\n";
-    m << "define void @\"" << fn_ << "\"(ptr %bufs, ptr %vars) #1 {\nentry:\n"
-      << entry_.str() << "  br label %L.start\nL.start:\n"
-      << body_.str() << "}\n\n";
+    // The body takes each buffer as a noalias argument (as c's restrict: the backend checks that a
+    // stored buffer is passed in no other slot), so LLVM vectorizes without run-time alias checks;
+    // inlined into the exported wrapper, the arguments become alias scopes.
+    m << "define internal void @\"" << fn_ << ".body\"(";
+    for (int64_t k = 0; k < globals_; ++k) m << "ptr noalias %g" << k << ", ";
+    m << "ptr %vars) #0 {\nentry:\n" << entry_.str() << "  br label %L.start\nL.start:\n" << body_.str() << "}\n\n";
+    m << "define void @\"" << fn_ << "\"(ptr %bufs, ptr %vars) #1 {\n";
+    for (int64_t k = 0; k < globals_; ++k)
+      m << "  %p" << k << " = getelementptr ptr, ptr %bufs, i64 " << k << "\n  %g" << k << " = load ptr, ptr %p" << k
+        << ", align 8\n";
+    m << "  call void @\"" << fn_ << ".body\"(";
+    for (int64_t k = 0; k < globals_; ++k) m << "ptr %g" << k << ", ";
+    m << "ptr %vars)\n  ret void\n}\n\n";
     for (const std::string& h : helpers_) m << helper(h).text << "\n";
     for (const std::string& d : decls_) m << d << "\n";
     m << "\nattributes #0 = { alwaysinline nounwind }\nattributes #1 = { nounwind }\n";
@@ -84,7 +94,10 @@ class Renderer : public Emitter {
   void analyze() {
     scope_parent_.push_back(-1);
     std::vector<int> open = {0};
+    fix_nan_ = false;
     for (const UOp& u : prog_) {
+      if (u.op() == Op::BITCAST && is_float(u.src(0).dtype().scalar)) fix_nan_ = true;
+      if (u.op() == Op::DEFINE_GLOBAL) globals_ = std::max(globals_, u.arg_int() + 1);
       for (const UOp& s : u.src()) {
         if (s.dtype().scalar == Scalar::Void && !s.dtype().is_ptr) continue;  // ordering edges only
         auto it = info_.find(s);
@@ -218,10 +231,7 @@ class Renderer : public Emitter {
         const std::string c = constant(dt.scalar, const_value(u));
         return Val{std::vector<std::string>(dt.count, c), {}};
       }
-      case Op::DEFINE_GLOBAL: {
-        const std::string p = emit("getelementptr ptr, ptr %bufs, i64 " + std::to_string(u.arg_int()));
-        return Val{{emit("load ptr, ptr " + p + ", align 8")}, {}};
-      }
+      case Op::DEFINE_GLOBAL: return Val{{"%g" + std::to_string(u.arg_int())}, {}};
       case Op::DEFINE_VAR: {
         size_t k = 0;
         while (k < vars_.size() && vars_[k] != u.arg_var().name) ++k;
@@ -408,6 +418,7 @@ class Renderer : public Emitter {
   std::vector<std::string> vars_;
   std::unordered_map<UOp, NodeInfo, UOpHash> info_;
   std::vector<int> scope_parent_;
+  int64_t globals_ = 0;  // DEFINE_GLOBAL slots: the body's buffer arguments
   std::ostringstream entry_, body_;
   std::vector<Loop> loops_;
   std::vector<std::string> ifs_;

@@ -1,0 +1,277 @@
+#include "engine/codegen/opt.h"
+
+#include <algorithm>
+#include <functional>
+#include <sstream>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/support/check.h"
+#include "engine/support/error.h"
+
+namespace anvil {
+namespace {
+
+constexpr int64_t kMaxAmount = 1024;
+constexpr size_t kMaxNodes = 50000;  // an action that would grow the kernel past this is refused
+
+constexpr std::string_view kNames[] = {"upcast", "unroll", "split", "swap", "thread"};
+
+[[noreturn]] void refuse(const Opt& opt, const auto&... why) {
+  ErrorBuilder e("opt");
+  e << to_string(opt) << ": ";
+  (e << ... << why);
+  e.raise();
+}
+
+struct Loops {
+  std::vector<UOp> out, red;  // by id
+  int64_t next_id = 0;
+};
+
+Loops loops_of(const UOp& ast) {
+  std::unordered_set<UOp, UOpHash> reduced, seen;
+  std::vector<UOp> all;
+  for (const UOp& u : ast.toposort()) {
+    if (u.op() == Op::REDUCE)
+      for (size_t i = 1; i < u.src().size(); ++i) reduced.insert(u.src(i));
+    if (u.op() == Op::RANGE && seen.insert(u).second) all.push_back(u);
+  }
+  Loops l;
+  for (const UOp& r : all) {
+    (reduced.count(r) ? l.red : l.out).push_back(r);
+    l.next_id = std::max(l.next_id, r.arg_int() + 1);
+  }
+  auto by_id = [](const UOp& a, const UOp& b) { return a.arg_int() < b.arg_int(); };
+  std::sort(l.out.begin(), l.out.end(), by_id);
+  std::sort(l.red.begin(), l.red.end(), by_id);
+  return l;
+}
+
+const UOp* find_loop(const std::vector<UOp>& loops, int64_t id) {
+  for (const UOp& r : loops)
+    if (r.arg_int() == id) return &r;
+  return nullptr;
+}
+
+UOp range(int64_t size, int64_t id) {
+  return UOp::make(Op::RANGE, dtypes::index, {UOp::constant(dtypes::index, size)}, id);
+}
+
+// Rebuilds a graph with nodes replaced (`expr`: a hit is not visited further) and, in the loop
+// lists of REDUCEs, loops replaced by lists of loops (`loops`).
+class Rebuild {
+ public:
+  std::unordered_map<UOp, UOp, UOpHash> expr;
+  std::unordered_map<UOp, std::vector<UOp>, UOpHash> loops;
+
+  UOp operator()(const UOp& u) {
+    if (auto it = memo_.find(u); it != memo_.end()) return it->second;
+    UOp v;
+    if (auto e = expr.find(u); e != expr.end()) {
+      v = e->second;
+    } else {
+      std::vector<UOp> src;
+      for (size_t i = 0; i < u.src().size(); ++i) {
+        const UOp& s = u.src(i);
+        auto l = u.op() == Op::REDUCE && i > 0 ? loops.find(s) : loops.end();
+        if (l != loops.end()) {
+          src.insert(src.end(), l->second.begin(), l->second.end());
+        } else {
+          src.push_back((*this)(s));
+        }
+      }
+      v = src == u.src() ? u : UOp::make(u.op(), u.dtype(), std::move(src), u.arg());
+    }
+    memo_.emplace(u, v);
+    return v;
+  }
+
+ private:
+  std::unordered_map<UOp, UOp, UOpHash> memo_;
+};
+
+// One loop of the kernel, checked for what the action needs.
+UOp loop_for(const Opt& opt, const Loops& l, bool want_reduce) {
+  const UOp* out = find_loop(l.out, opt.axis);
+  const UOp* red = find_loop(l.red, opt.axis);
+  if (!out && !red) refuse(opt, "the kernel has no loop ", opt.axis);
+  if (want_reduce && !red) refuse(opt, "loop ", opt.axis, " is an output loop, not a reduce loop");
+  if (!want_reduce && !out) refuse(opt, "loop ", opt.axis, " is a reduce loop, not an output loop");
+  return out ? *out : *red;
+}
+
+int64_t size_for(const Opt& opt, const UOp& loop) {
+  const UOp& end = loop.src(0);
+  if (!end.is_const()) refuse(opt, "loop ", opt.axis, " ends at ", end.brief(), " (symbolic)");
+  const int64_t n = end.arg_int();
+  if (opt.amount < 2 || opt.amount > kMaxAmount) refuse(opt, "the factor must be in [2, ", kMaxAmount, "]");
+  if (n % opt.amount != 0)
+    refuse(opt, "loop ", opt.axis, " has ", n, " iterations; ", opt.amount, " does not divide them");
+  return n;
+}
+
+UOp upcast(const UOp& ast, const Opt& opt, const Loops& l) {
+  const UOp r = loop_for(opt, l, false);
+  const int64_t n = size_for(opt, r), k = opt.amount;
+  const UOp outer = n == k ? UOp::constant(dtypes::index, 0) : range(n / k, opt.axis);
+  std::vector<UOp> stores;
+  for (const UOp& s : ast.src())
+    for (int64_t c = 0; c < k; ++c) {
+      Rebuild sub;
+      sub.expr.emplace(r, outer * k + c);
+      stores.push_back(sub(s));
+    }
+  return UOp::make(Op::SINK, dtypes::void_, std::move(stores));
+}
+
+// Each REDUCE over the loop becomes K REDUCEs over its outer part, combined in order.
+UOp unroll(const UOp& ast, const Opt& opt, const Loops& l) {
+  const UOp r = loop_for(opt, l, true);
+  const int64_t n = size_for(opt, r), k = opt.amount;
+  const bool whole = n == k;
+  const UOp outer = range(n / k, opt.axis);
+  std::unordered_map<UOp, UOp, UOpHash> memo;
+  std::function<UOp(const UOp&)> go = [&](const UOp& u) -> UOp {
+    if (auto it = memo.find(u); it != memo.end()) return it->second;
+    std::vector<UOp> src;
+    for (const UOp& s : u.src()) src.push_back(go(s));
+    UOp v = src == u.src() ? u : UOp::make(u.op(), u.dtype(), src, u.arg());
+    if (u.op() == Op::REDUCE && std::find(src.begin() + 1, src.end(), r) != src.end()) {
+      std::vector<UOp> ranges;
+      for (size_t i = 1; i < src.size(); ++i)
+        if (!(src[i] == r))
+          ranges.push_back(src[i]);
+        else if (!whole)
+          ranges.push_back(outer);
+      UOp combined;
+      for (int64_t c = 0; c < k; ++c) {
+        Rebuild sub;
+        sub.expr.emplace(r, whole ? UOp::constant(dtypes::index, c) : outer * k + c);
+        UOp part = sub(src[0]);
+        if (!ranges.empty()) {
+          std::vector<UOp> rs = ranges;
+          rs.insert(rs.begin(), part);
+          part = UOp::make(Op::REDUCE, u.dtype(), std::move(rs), u.arg());
+        }
+        combined = c == 0 ? part : combined.alu(u.arg_reduce().op, part);
+      }
+      v = combined;
+    }
+    memo.emplace(u, v);
+    return v;
+  };
+  return go(ast);
+}
+
+UOp split(const UOp& ast, const Opt& opt, const Loops& l) {
+  const UOp* out = find_loop(l.out, opt.axis);
+  const UOp r = loop_for(opt, l, out == nullptr);
+  const int64_t n = size_for(opt, r), k = opt.amount;
+  if (n == k) refuse(opt, "loop ", opt.axis, " has only ", n, " iterations (use upcast or unroll)");
+  const UOp o = range(n / k, opt.axis), i = range(k, l.next_id);
+  Rebuild sub;
+  sub.expr.emplace(r, o * k + i);
+  sub.loops.emplace(r, std::vector<UOp>{o, i});
+  return sub(ast);
+}
+
+UOp swap(const UOp& ast, const Opt& opt, const Loops& l) {
+  const UOp a = loop_for(opt, l, false);
+  const UOp* b = find_loop(l.out, opt.amount);
+  if (!b) refuse(opt, "the kernel has no output loop ", opt.amount);
+  if (opt.amount == opt.axis) refuse(opt, "a loop cannot swap with itself");
+  Rebuild sub;
+  sub.expr.emplace(a, UOp::make(Op::RANGE, dtypes::index, {a.src(0)}, opt.amount));
+  sub.expr.emplace(*b, UOp::make(Op::RANGE, dtypes::index, {b->src(0)}, opt.axis));
+  return sub(ast);
+}
+
+UOp thread(const UOp& ast, const Opt& opt, const Loops& l) {
+  if (thread_chunks(ast) > 1) refuse(opt, "the kernel is already cut into chunks");
+  const UOp r = loop_for(opt, l, false);
+  const int64_t n = size_for(opt, r), t = opt.amount;
+  const UOp tid = UOp::var(std::string(kThreadVar), 0, t - 1);
+  Rebuild sub;
+  sub.expr.emplace(r, n == t ? tid : tid * (n / t) + range(n / t, opt.axis));
+  return sub(ast);
+}
+
+}  // namespace
+
+std::string to_string(const Opt& opt) {
+  return std::string(kNames[static_cast<size_t>(opt.kind)]) + " " + std::to_string(opt.axis) + " " +
+         std::to_string(opt.amount);
+}
+
+std::string to_string(std::span<const Opt> opts) {
+  std::string s;
+  for (const Opt& o : opts) s += (s.empty() ? "" : ", ") + to_string(o);
+  return s;
+}
+
+std::vector<Opt> parse_opts(std::string_view text) {
+  std::vector<Opt> opts;
+  std::string item;
+  std::istringstream all{std::string(text)};
+  while (std::getline(all, item, ',')) {
+    std::istringstream in(item);
+    std::string name, rest;
+    Opt o;
+    if (!(in >> name)) {
+      if (opts.empty() && all.eof()) break;  // "" is no action
+      (ErrorBuilder("opt") << "an empty action in '" << text << "'").raise();
+    }
+    const auto* it = std::find(std::begin(kNames), std::end(kNames), name);
+    if (it == std::end(kNames))
+      (ErrorBuilder("opt") << "unknown action '" << name << "' (expected upcast, unroll, split, swap or thread)")
+          .raise();
+    o.kind = static_cast<OptKind>(it - std::begin(kNames));
+    if (!(in >> o.axis >> o.amount) || (in >> rest))
+      (ErrorBuilder("opt") << "'" << item << "': expected '" << name << " AXIS AMOUNT'").raise();
+    opts.push_back(o);
+  }
+  return opts;
+}
+
+std::vector<KernelAxis> kernel_axes(const UOp& ast) {
+  const Loops l = loops_of(ast);
+  std::vector<KernelAxis> axes;
+  for (const auto* list : {&l.out, &l.red})
+    for (const UOp& r : *list)
+      axes.push_back({r.arg_int(), r.src(0).is_const() ? r.src(0).arg_int() : -1, list == &l.red});
+  return axes;
+}
+
+UOp apply_opt(const UOp& ast, const Opt& opt) {
+  ANVIL_CHECK(ast.op() == Op::SINK) << "opt: not a kernel: " << ast.brief();
+  const Loops l = loops_of(ast);
+  UOp out;
+  switch (opt.kind) {
+    case OptKind::Upcast: out = upcast(ast, opt, l); break;
+    case OptKind::Unroll: out = unroll(ast, opt, l); break;
+    case OptKind::Split: out = split(ast, opt, l); break;
+    case OptKind::Swap: out = swap(ast, opt, l); break;
+    case OptKind::Thread: out = thread(ast, opt, l); break;
+  }
+  // Not simplified again: substitution keeps every index affine and folded constants are cheap for
+  // the compilers; simplify() on a whole upcast kernel gave a wrong merge of two copies in release
+  // builds (memory-layout dependent, under investigation: see the issue 7 note).
+  if (const size_t nodes = out.toposort().size(); nodes > kMaxNodes)
+    refuse(opt, "the kernel would have ", nodes, " nodes (at most ", kMaxNodes, ")");
+  return out;
+}
+
+UOp apply_opts(const UOp& ast, std::span<const Opt> opts) {
+  UOp out = ast;
+  for (const Opt& o : opts) out = apply_opt(out, o);
+  return out;
+}
+
+int64_t thread_chunks(const UOp& ast) {
+  for (const UOp& u : ast.toposort())
+    if (u.op() == Op::DEFINE_VAR && u.arg_var().name == kThreadVar) return u.arg_var().hi + 1;
+  return 1;
+}
+
+}  // namespace anvil

@@ -1,0 +1,59 @@
+#pragma once
+// Kernel optimizations as recorded actions. An action rewrites a kernel AST (SINK of STOREs over
+// RANGEs and REDUCEs, engine/schedule/kernel_ast.h) into another kernel AST that computes the same
+// values; a kernel plus its list of actions replays exactly, prints as one line and parses back.
+//
+//   upcast A K   output loop A (size N, K divides N) runs N/K times; the body is copied K times
+//                (K outputs per iteration: a register tile, contiguous stores the compiler vectorizes)
+//   unroll A K   reduce loop A runs N/K times with K accumulators combined at the end (floats are
+//                then summed in another order: within the tolerance table, not bit-equal to no action)
+//   split A K    loop A becomes two nested loops, N/K outer (id A) and K inner (a new id, innermost)
+//   swap A B     output loops A and B trade places in the nest (loop order for locality)
+//   thread A T   output loop A is cut into T chunks; chunk t runs where DEFINE_VAR "anvil.thread" = t,
+//                and realize runs the T chunks on the thread pool
+//
+// Axis ids are the RANGE args of the kernel the action applies to. Every action but unroll keeps
+// each value bit for bit; all are checked by the metamorphic oracle (ANVIL_NOOPT=1 runs none).
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/ir/uop.h"
+
+namespace anvil {
+
+enum class OptKind : uint8_t { Upcast, Unroll, Split, Swap, Thread };
+
+struct Opt {
+  OptKind kind = OptKind::Upcast;
+  int64_t axis = 0;
+  int64_t amount = 0;  // the factor; for swap, the other axis
+  bool operator==(const Opt&) const = default;
+};
+
+std::string to_string(const Opt& opt);               // "upcast 1 4"
+std::string to_string(std::span<const Opt> opts);    // "thread 0 2, upcast 1 4" ("" when none)
+std::vector<Opt> parse_opts(std::string_view text);  // anvil::Error("opt") on bad text
+
+// The loops of a kernel: output loops in nesting order, then reduce loops. size is -1 when the
+// loop ends at a DEFINE_VAR (symbolic: no action applies to it).
+struct KernelAxis {
+  int64_t id = 0;
+  int64_t size = 0;
+  bool reduce = false;
+};
+std::vector<KernelAxis> kernel_axes(const UOp& ast);
+
+// anvil::Error("opt") naming the action and the loop when it does not apply to this kernel.
+UOp apply_opt(const UOp& ast, const Opt& opt);
+UOp apply_opts(const UOp& ast, std::span<const Opt> opts);
+
+// The DEFINE_VAR a thread action adds; realize runs the kernel once per value 0..chunks-1.
+inline constexpr std::string_view kThreadVar = "anvil.thread";
+int64_t thread_chunks(const UOp& ast);  // 1 when the kernel has no thread action
+
+// The default actions for a kernel on a machine with `threads` worker threads (engine/codegen/heuristic.cpp).
+std::vector<Opt> choose_opts(const UOp& ast, size_t threads);
+
+}  // namespace anvil

@@ -1,0 +1,340 @@
+// Kernel actions (engine/codegen/opt.h): each one, and the heuristic's choice, against the kernel
+// as scheduled, on every backend. The metamorphic oracle of DESIGN.md at kernel level: the same
+// inputs, with and without actions, give the same bits (unroll of a float sum: within rounding).
+#include "engine/codegen/opt.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "engine/codegen/linearize.h"
+#include "engine/ir/text.h"
+#include "engine/runtime/backend.h"
+#include "engine/runtime/realize.h"
+#include "engine/runtime/search.h"
+#include "engine/schedule/graph_test_util.h"
+#include "engine/schedule/schedule.h"
+#include "engine/support/error.h"
+#include "engine/tensor/storage.h"
+#include "engine/tensor/tensor.h"
+
+namespace anvil {
+namespace {
+
+using namespace graph_test;
+
+// Runs one kernel (possibly with actions applied) on a backend; returns its output bytes. Buffers
+// made by earlier kernels of a schedule are looked up in `made` (by uid), and this one's output
+// is put there.
+std::vector<uint8_t> run(const Backend& b, const Kernel& k, const UOp& ast,
+                         std::map<int64_t, std::shared_ptr<Buffer>>* made = nullptr) {
+  const std::vector<UOp> program = linearize(ast);
+  const std::shared_ptr<Program> p = b.compile(program, b.render(program, "k"), "k");
+  std::vector<std::shared_ptr<Buffer>> held;
+  std::vector<Buffer*> slots;
+  for (size_t i = 0; i < k.buffers.size(); ++i) {
+    const UOp& buf = k.buffers[i];
+    const int64_t uid = buf.arg_ints()[0];
+    if (i < k.n_outputs) {
+      held.push_back(std::make_shared<Buffer>(buf.dtype(), static_cast<size_t>(buf.arg_ints()[1])));
+      if (made) (*made)[uid] = held.back();
+    } else {
+      held.push_back(made && made->count(uid) ? made->at(uid) : storage_of(uid));
+    }
+    slots.push_back(held.back().get());
+  }
+  for (int64_t t = 0; t < thread_chunks(ast); ++t) {
+    std::map<std::string, int64_t> vars;
+    if (thread_chunks(ast) > 1) vars[std::string(kThreadVar)] = t;
+    p->run(slots, vars);
+  }
+  return std::vector<uint8_t>(held[0]->bytes.begin(), held[0]->bytes.end());
+}
+
+std::vector<float> floats_of(const std::vector<uint8_t>& bytes) {
+  std::vector<float> f(bytes.size() / 4);
+  std::memcpy(f.data(), bytes.data(), f.size() * 4);
+  return f;
+}
+
+const Kernel& only_kernel(const std::vector<Kernel>& ks) {
+  EXPECT_EQ(ks.size(), 1u);
+  return ks.back();
+}
+
+// A 12x8 @ 8x16 matmul: output loops 0 (rows), 1 (columns), reduce loop 2.
+std::vector<Kernel> matmul_kernels() {
+  return schedule({matmul(host(iota(96), {12, 8}), host(iota(128, 0.5f), {8, 16}))});
+}
+
+TEST(Opt, TextRoundTrips) {
+  const std::vector<Opt> opts = {{OptKind::Thread, 0, 2},
+                                 {OptKind::Upcast, 1, 4},
+                                 {OptKind::Unroll, 2, 8},
+                                 {OptKind::Split, 0, 3},
+                                 {OptKind::Swap, 0, 1}};
+  const std::string text = to_string(opts);
+  EXPECT_EQ(text, "thread 0 2, upcast 1 4, unroll 2 8, split 0 3, swap 0 1");
+  EXPECT_EQ(parse_opts(text), opts);
+  EXPECT_TRUE(parse_opts("").empty());
+  EXPECT_THROW(parse_opts("tile 0 2"), Error);
+  EXPECT_THROW(parse_opts("upcast 0"), Error);
+  EXPECT_THROW(parse_opts("upcast 0 2 9"), Error);
+  EXPECT_THROW(parse_opts("upcast 0 2,,unroll 1 2"), Error);
+}
+
+TEST(Opt, KernelAxesListOutputLoopsThenReduceLoops) {
+  const std::vector<KernelAxis> axes = kernel_axes(only_kernel(matmul_kernels()).ast);
+  ASSERT_EQ(axes.size(), 3u);
+  EXPECT_FALSE(axes[0].reduce);
+  EXPECT_EQ(axes[0].size, 12);
+  EXPECT_EQ(axes[1].size, 16);
+  EXPECT_TRUE(axes[2].reduce);
+  EXPECT_EQ(axes[2].size, 8);
+}
+
+TEST(Opt, ActionsThatDoNotApplyRaiseNamingTheAction) {
+  const UOp ast = only_kernel(matmul_kernels()).ast;
+  const int64_t red = kernel_axes(ast)[2].id;
+  auto message = [&](const Opt& o) {
+    try {
+      apply_opt(ast, o);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_NE(message({OptKind::Upcast, 0, 5}).find("does not divide"), std::string::npos);
+  EXPECT_NE(message({OptKind::Upcast, red, 4}).find("reduce loop"), std::string::npos);
+  EXPECT_NE(message({OptKind::Unroll, 0, 4}).find("output loop"), std::string::npos);
+  EXPECT_NE(message({OptKind::Upcast, 99, 2}).find("no loop 99"), std::string::npos);
+  EXPECT_NE(message({OptKind::Upcast, 0, 1}).find("factor"), std::string::npos);
+  EXPECT_NE(message({OptKind::Swap, 0, 0}).find("itself"), std::string::npos);
+  EXPECT_NE(message({OptKind::Split, 0, 12}).find("only 12"), std::string::npos);
+  const UOp threaded = apply_opt(ast, {OptKind::Thread, 0, 2});
+  EXPECT_EQ(thread_chunks(threaded), 2);
+  EXPECT_THROW(apply_opt(threaded, {OptKind::Thread, 1, 2}), Error);
+}
+
+// Every action that keeps values keeps every bit, on every backend; unroll of a float sum differs
+// by rounding only, of an int sum and of max not at all.
+TEST(Opt, EachActionKeepsTheValuesOnEveryBackend) {
+  const Kernel mm = only_kernel(matmul_kernels());
+  const int64_t red = kernel_axes(mm.ast)[2].id;
+  const std::vector<std::vector<Opt>> exact = {
+      {{OptKind::Upcast, 1, 16}}, {{OptKind::Upcast, 1, 4}, {OptKind::Upcast, 0, 3}},
+      {{OptKind::Split, 0, 4}},   {{OptKind::Split, red, 2}},
+      {{OptKind::Swap, 0, 1}},    {{OptKind::Thread, 0, 3}, {OptKind::Upcast, 1, 8}},
+      {{OptKind::Thread, 1, 16}}, {{OptKind::Split, 1, 4}, {OptKind::Swap, 0, 3}, {OptKind::Upcast, 0, 2}},
+  };
+  for (const Backend* b : all_backends()) {
+    if (!b->unavailable().empty()) continue;
+    const std::vector<uint8_t> want = run(*all_backends()[0], mm, mm.ast);
+    for (const std::vector<Opt>& opts : exact) {
+      const UOp ast = apply_opts(mm.ast, opts);
+      EXPECT_EQ(run(*b, mm, ast), want) << b->name << ": " << to_string(opts) << "\n" << to_text(linearize(ast));
+    }
+    const std::vector<float> got = floats_of(run(*b, mm, apply_opt(mm.ast, {OptKind::Unroll, red, 4})));
+    const std::vector<float> ref = floats_of(want);
+    ASSERT_EQ(got.size(), ref.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], ref[i], 1e-4 * (1 + std::fabs(ref[i]))) << b->name;
+  }
+}
+
+TEST(Opt, UnrollOfMaxAndOfIntegersIsExact) {
+  const UOp x = host(iota(64 * 8), {8, 64});
+  for (const UOp& g : {max(x, {1}), reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {x}), {1})}) {
+    const Kernel k = only_kernel(schedule({g}));
+    const int64_t red = kernel_axes(k.ast).back().id;
+    for (const Backend* b : all_backends()) {
+      if (!b->unavailable().empty()) continue;
+      EXPECT_EQ(run(*b, k, apply_opt(k.ast, {OptKind::Unroll, red, 8})), run(*b, k, k.ast)) << b->name;
+      EXPECT_EQ(run(*b, k, apply_opt(k.ast, {OptKind::Unroll, red, 64})), run(*b, k, k.ast)) << b->name;
+    }
+  }
+}
+
+// A reduce nested in the loop of another (a sum of row maxima): unroll of either loop.
+TEST(Opt, UnrollAroundANestedReduce) {
+  const UOp x = host(iota(100 * 10), {100, 10});
+  const Kernel k = only_kernel(schedule({sum(max(x, {1}), {0})}));
+  const std::vector<KernelAxis> axes = kernel_axes(k.ast);
+  ASSERT_EQ(axes.size(), 2u);
+  const std::vector<uint8_t> want = run(*all_backends()[0], k, k.ast);
+  for (const KernelAxis& a : axes)
+    for (int64_t f : {2, 5, 10}) {
+      if (a.size % f) continue;
+      const UOp ast = apply_opt(k.ast, {OptKind::Unroll, a.id, f});
+      EXPECT_NEAR(floats_of(run(*all_backends()[0], k, ast))[0], floats_of(want)[0], 1e-3)
+          << "unroll " << a.id << " " << f << "\n"
+          << to_text(linearize(ast));
+    }
+}
+
+// The heuristic's actions on kernels of every shape class keep values on every backend.
+TEST(Opt, HeuristicActionsKeepTheValues) {
+  const UOp a = host(iota(64 * 48), {64, 48}), m = host(iota(48 * 32, 0.125f), {48, 32});
+  const UOp big = host(iota(1 << 15), {128, 256});
+  const std::vector<UOp> graphs = {
+      bin(Op::ADD, big, big),
+      sum(big, {1}),
+      sum(big, {0, 1}),
+      softmax(a),
+      layernorm(a),
+      matmul(a, m),
+      relu(matmul(permute(m, {1, 0}), permute(a, {1, 0}))),
+      sum(pad(flip(a, {1}), {1, 1, 0, 16}), {0}),
+      // a reduce nested in another's loop (an MLP's two layers fused), rows a multiple of 4
+      matmul(relu(matmul(host(iota(100 * 48), {100, 48}), m)), host(iota(32 * 10), {32, 10})),
+      sum(host(iota(100 * 10), {100, 10}), {0}),
+  };
+  size_t with_opts = 0;
+  for (const UOp& g : graphs) {
+    std::map<int64_t, std::shared_ptr<Buffer>> made;  // the schedule's buffers, as scheduled
+    for (const Kernel& k : schedule({g})) {
+      const std::vector<float> want = floats_of(run(*all_backends()[0], k, k.ast, &made));
+      for (size_t threads : {1, 2}) {
+        const std::vector<Opt> opts = choose_opts(k.ast, threads);
+        with_opts += !opts.empty();
+        const UOp ast = apply_opts(k.ast, opts);
+        for (const Backend* b : all_backends()) {
+          if (!b->unavailable().empty()) continue;
+          std::map<int64_t, std::shared_ptr<Buffer>> inputs = made;
+          const std::vector<float> got = floats_of(run(*b, k, ast, &inputs));
+          ASSERT_EQ(got.size(), want.size());
+          for (size_t i = 0; i < got.size(); ++i)
+            ASSERT_NEAR(got[i], want[i], 1e-3 * (1 + std::fabs(want[i])))
+                << b->name << " " << to_string(opts) << " element " << i;
+        }
+      }
+    }
+  }
+  EXPECT_GT(with_opts, 10u);  // the heuristic acts on most of these kernels
+}
+
+TEST(Opt, HeuristicThreadsTheOuterLoopAndTilesMatmul) {
+  const UOp a = host(iota(256 * 128), {256, 128}), m = host(iota(128 * 64), {128, 64});
+  const Kernel k = only_kernel(schedule({matmul(a, m)}));
+  const std::vector<Opt> opts = choose_opts(k.ast, 2);
+  ASSERT_FALSE(opts.empty());
+  EXPECT_EQ(opts[0].kind, OptKind::Thread) << to_string(opts);
+  EXPECT_EQ(thread_chunks(apply_opts(k.ast, opts)), 2);
+  size_t upcasts = 0;
+  for (const Opt& o : opts) upcasts += o.kind == OptKind::Upcast;
+  EXPECT_EQ(upcasts, 2u) << to_string(opts);
+  EXPECT_TRUE(choose_opts(k.ast, 1).size() == 2u) << to_string(choose_opts(k.ast, 1));  // no thread action
+}
+
+// Random action lists (any kind, loop and factor that applies) keep the values of kernels of every
+// shape class, on interp: the actions are checked as a system, not one at a time.
+TEST(Opt, RandomActionListsKeepTheValues) {
+  const UOp a = host(iota(12 * 20), {12, 20}), m = host(iota(20 * 8, 0.125f), {20, 8});
+  const std::vector<UOp> graphs = {
+      sum(max(host(iota(24 * 10), {24, 10}), {1}), {0}),
+      softmax(a),
+      layernorm(a),
+      matmul(relu(matmul(a, m)), host(iota(8 * 6), {8, 6})),
+      sum(pad(flip(a, {1}), {1, 1, 0, 4}), {0}),
+      relu(bin(Op::ADD, matmul(a, m), expand(host(iota(8), {1, 8}), {12, 8}))),
+  };
+  const Backend& interp = *all_backends()[0];
+  uint64_t state = 12345;
+  auto next = [&](int64_t n) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<int64_t>((state >> 33) % static_cast<uint64_t>(n));
+  };
+  size_t applied = 0;
+  for (const UOp& g : graphs) {
+    std::map<int64_t, std::shared_ptr<Buffer>> made;
+    for (const Kernel& k : schedule({g})) {
+      const std::vector<float> want = floats_of(run(interp, k, k.ast, &made));
+      for (int trial = 0; trial < 12; ++trial) {
+        UOp ast = k.ast;
+        std::vector<Opt> opts;
+        for (int n = 0; n < 3; ++n) {
+          const std::vector<KernelAxis> axes = kernel_axes(ast);
+          if (axes.empty()) break;
+          const KernelAxis& ax = axes[static_cast<size_t>(next(static_cast<int64_t>(axes.size())))];
+          const auto kind = static_cast<OptKind>(next(5));
+          const KernelAxis& other = axes[static_cast<size_t>(next(static_cast<int64_t>(axes.size())))];
+          const int64_t amount = kind == OptKind::Swap ? other.id : 2 + next(std::max<int64_t>(ax.size - 1, 1));
+          try {
+            ast = apply_opt(ast, {kind, ax.id, amount});
+            opts.push_back({kind, ax.id, amount});
+          } catch (const Error&) {
+          }
+        }
+        applied += opts.size();
+        std::map<int64_t, std::shared_ptr<Buffer>> inputs = made;
+        const std::vector<float> got = floats_of(run(interp, k, ast, &inputs));
+        ASSERT_EQ(got.size(), want.size());
+        for (size_t i = 0; i < got.size(); ++i)
+          ASSERT_NEAR(got[i], want[i], 1e-3 * (1 + std::fabs(want[i]))) << to_string(opts) << " element " << i << "\n"
+                                                                        << to_text(k.ast);
+      }
+    }
+  }
+  EXPECT_GT(applied, 60u);
+}
+
+// Graphs that went wrong while the actions were written (found by examples/fashion_mnist): a row
+// count of one-hot rows, and two fused linear layers, against host arithmetic.
+TEST(OptRealize, GraphsMatchHostArithmetic) {
+  install_interp_realizer();  // and the backend ANVIL_BACKEND names (test_runtime@c, @llvm)
+  for (int64_t b : {50, 64, 100, 128}) {
+    std::vector<int64_t> y(static_cast<size_t>(b));
+    for (int64_t i = 0; i < b; ++i) y[static_cast<size_t>(i)] = i % 10;
+    const Tensor target = Tensor::from(y);
+    const Tensor hit = target.unsqueeze(1).eq(Tensor::arange(10).reshape({1, 10}));
+    EXPECT_EQ(hit.any(1).to(dtypes::float32).sum().to_vector<float>()[0], static_cast<float>(b)) << b;
+
+    const std::vector<float> xs = iota(b * 96), w1s = iota(32 * 96, 0.125f), w2s = iota(10 * 32, 0.5f, -2.0f);
+    const Tensor x = Tensor::from(xs, Shape{b, 96}), w1 = Tensor::from(w1s, Shape{32, 96}),
+                 w2 = Tensor::from(w2s, Shape{10, 32});
+    const std::vector<float> got = x.linear(w1).relu().linear(w2).to_vector<float>();
+    for (int64_t r = 0; r < b; ++r)
+      for (int64_t o = 0; o < 10; ++o) {
+        double want = 0;
+        for (int64_t j = 0; j < 32; ++j) {
+          double h = 0;
+          for (int64_t k = 0; k < 96; ++k) h += double(xs[size_t(r * 96 + k)]) * w1s[size_t(j * 96 + k)];
+          want += std::max(h, 0.0) * w2s[size_t(o * 32 + j)];
+        }
+        ASSERT_NEAR(got[size_t(r * 10 + o)], want, 1e-3 * (1 + std::fabs(want)))
+            << "rows " << b << " at " << r << "," << o;
+      }
+  }
+}
+
+TEST(Search, CandidatesStartWithTheHeuristicAndAllApply) {
+  const Kernel k = only_kernel(matmul_kernels());
+  const std::vector<std::vector<Opt>> c = search_candidates(k.ast, 2, 6);
+  ASSERT_EQ(c.size(), 6u);
+  EXPECT_EQ(c[0], choose_opts(k.ast, 2));
+  for (const std::vector<Opt>& opts : c) EXPECT_NO_THROW(apply_opts(k.ast, opts)) << to_string(opts);
+}
+
+// The search keeps one of its candidates, writes it to the cache, and a second search of the same
+// kernel reads it back instead of timing again.
+TEST(Search, KeepsACandidateAndCachesTheChoice) {
+  const Kernel k = only_kernel(schedule({matmul(host(iota(24 * 40), {24, 40}), host(iota(40 * 32), {40, 32}))}));
+  for (const Backend* b : all_backends()) {
+    if (!b->unavailable().empty() || b->name == "interp") continue;
+    const SearchStats before = search_stats();
+    const std::vector<Opt> chosen = search_opts(*b, k.ast, 2, 4);
+    const std::vector<std::vector<Opt>> c = search_candidates(k.ast, 2, 4);
+    EXPECT_NE(std::find(c.begin(), c.end(), chosen), c.end()) << to_string(chosen);
+    EXPECT_EQ(search_opts(*b, k.ast, 2, 4), chosen);
+    const SearchStats after = search_stats();
+    EXPECT_EQ(after.cache_hits - before.cache_hits, after.searched - before.searched == 1 ? 1u : 2u);
+    const std::vector<float> got = floats_of(run(*b, k, apply_opts(k.ast, chosen)));
+    const std::vector<float> want = floats_of(run(*all_backends()[0], k, k.ast));
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-4 * (1 + std::fabs(want[i])));
+  }
+}
+
+}  // namespace
+}  // namespace anvil
