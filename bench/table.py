@@ -179,7 +179,7 @@ def main():
     table, problems, metas = build(records)
     measured = datetime.datetime.utcfromtimestamp(max(os.path.getmtime(p) for p in opts.files))
     text = ["Measured %s UTC by `bench/run`. Columns: the workload's figure per implementation (higher is "
-            "better except ms); torch runs at 2 threads, `torch 1t` at one (anvil's kernels use one); `B / torch` is "
+            "better except ms); torch runs at 2 threads, `torch 1t` at one (anvil's kernels use the thread pool: ANVIL_THREADS, here 2); `B / torch` is "
             "anvil's speed relative to the better of the two torch figures (> 1: anvil faster); "
             "`check`: anvil's (and torch's) output samples against numpy's." % measured.strftime("%Y-%m-%d %H:%M"), ""]
     text += machine(metas) + [""] + table
