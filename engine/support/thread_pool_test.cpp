@@ -15,27 +15,13 @@
 #include <vector>
 
 #include "engine/support/error.h"
+#include "engine/support/thread_test_util.h"
 
 namespace anvil {
 namespace {
 
-#if defined(__has_feature)
-constexpr bool kThreadSanitizer = __has_feature(thread_sanitizer);
-#else
-constexpr bool kThreadSanitizer = false;
-#endif
-
-// Sets gtest's death-test style for one test and restores the previous one after it.
-class DeathTestStyle {
- public:
-  explicit DeathTestStyle(const char* style) : saved_(GTEST_FLAG_GET(death_test_style)) {
-    GTEST_FLAG_SET(death_test_style, style);
-  }
-  ~DeathTestStyle() { GTEST_FLAG_SET(death_test_style, saved_); }
-
- private:
-  std::string saved_;
-};
+using testing_threads::DeathTestStyle;
+using testing_threads::kThreadSanitizer;
 
 // Sets the pool's size for one test and puts ANVIL_THREADS back in charge after it.
 class ThreadCount {
