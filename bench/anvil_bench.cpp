@@ -175,7 +175,7 @@ struct Mlp {
     opt.zero_grad();
     Tensor loss = cross_entropy(in.linear(w1, b1).relu().linear(w2, b2), labels);
     loss.backward();
-    opt.step();
+    opt.step({loss});  // one schedule: the loss's forward pass is the gradients'
     return loss;
   }
   Tensor w1, b1, w2, b2, x, y;

@@ -1,132 +1,145 @@
-// anvil check [--time S] [--seed N] [--report FILE]: the main job. Replays regress/ and every
-// corpus, proves the rewrite rules, runs the property suites, and fuzzes every target for S seconds
-// against every available backend; each part runs in a child process, and the command ends with
-// one report (a table on stdout, the same as Markdown in --report, default BUILD/check-report.md).
-#include <cstdio>
-#include <regex>
-#include <sstream>
+// anvil check [--time S] [--jobs N] [--seed N] [--report FILE] [--json] [PART...]: the main job in
+// one time budget (S seconds in all, default 120). Replays regress/ and every corpus, proves the
+// rewrite rules (cached verdicts reused; uncached ones while a fifth of the budget lasts) and
+// random views, runs the property suites on every available backend, and fuzzes every target —
+// graph once per backend against ref — in the time left. Parts run as child processes, N at once
+// (default 2), each under a time limit; it ends with a table on stdout (or one JSON object with
+// --json) and the same as Markdown in --report (default BUILD/check-report.md). PART: replay,
+// prove, properties, fuzz (default all). Exit 0 clean, 1 findings or failures, 2 usage errors.
+#include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "cli/check_parts.h"
 #include "cli/commands.h"
 #include "cli/paths.h"
-#include "cli/proc.h"
 #include "engine/runtime/realize.h"
-#include "engine/tensor/tensor.h"
-#include "fuzz/lib/finding.h"
+#include "engine/support/env.h"
+#include "engine/support/error.h"
 
 namespace anvil::cli {
 namespace {
 
-struct Row {
-  std::string part;  // replay, prove, properties, fuzz
-  std::string what;  // e.g. "regress/", "corpus/graph", "fuzz graph"
-  bool ok = false;
-  std::string detail;  // counts
-  double seconds = 0;
-};
-
-std::string self_exe() { return "/proc/self/exe"; }
-
-// The last line of `output` that contains `marker`, or "".
-std::string line_with(const std::string& output, const std::string& marker) {
-  std::istringstream in(output);
-  std::string line, found;
-  while (std::getline(in, line))
-    if (line.find(marker) != std::string::npos) found = line;
-  return found;
+std::string join(const std::vector<std::string>& v, const char* sep) {
+  std::string out;
+  for (const std::string& s : v) out += (out.empty() ? "" : sep) + s;
+  return out;
 }
 
-Row replay_regress() {
-  const ProcResult r = run_process({self_exe(), "regress"}, {}, binary_dir() + "/check-regress.log");
-  return {"replay", "regress/ (catalog)", r.exit_code == 0, line_with(r.output, "regress:"), r.seconds};
+std::string execs_text(const CheckRow& r, bool markdown) {
+  if (!r.fuzz || r.execs == 0) return markdown ? "" : "-";
+  return std::to_string(r.execs) + " (" + std::to_string(r.execs_per_sec) + "/s)";
 }
 
-Row replay_corpus(std::string_view target) {
-  const std::string t(target);
-  const ProcResult r = run_process({binary_dir() + "/fuzz/replay_" + t, source_dir() + "/corpus/" + t}, {},
-                                   binary_dir() + "/check-corpus-" + t + ".log");
-  std::string last = line_with(r.output, "replay");
-  return {"replay", "corpus/" + t, r.exit_code == 0, last.empty() ? "exit " + std::to_string(r.exit_code) : last,
-          r.seconds};
-}
-
-Row prove_rules() {
-  const ProcResult r = run_process({self_exe(), "verify", "rules"}, {}, binary_dir() + "/check-rules.log");
-  // Exit 0 means no rule is refuted outside the expected-failure catalog.
-  return {"prove", "rewrite rules (Z3)", r.exit_code == 0, line_with(r.output, "total:"), r.seconds};
-}
-
-Row prove_views() {
-  const ProcResult r = run_process({self_exe(), "verify", "views"}, {}, binary_dir() + "/check-views.log");
-  return {"prove", "views: movement sequences (Z3)", r.exit_code == 0, line_with(r.output, "views:"), r.seconds};
-}
-
-Row properties(const std::string& seed) {
-  const ProcResult r = run_process({binary_dir() + "/verify/test_props"},
-                                   {"RC_PARAMS=seed=" + seed + " max_success=1000"}, binary_dir() + "/check-props.log");
-  std::string last = line_with(r.output, "[==========]");
-  return {"properties", "RapidCheck suites (1000 cases each)", r.exit_code == 0, last, r.seconds};
-}
-
-Row fuzz(std::string_view target, double seconds, long seed, const std::string& backends) {
-  const FuzzSummary s = run_fuzzer(std::string(target), seconds, 0, seed, 1);
-  std::ostringstream d;
-  d << s.execs << " execs, " << s.execs_per_sec << "/s, " << s.new_units << " new units";
-  if (target == "graph") d << "; backends: " << backends << " vs ref";
-  for (const std::string& f : s.filed) d << "; filed: " << f.substr(0, f.find('\n'));
-  return {"fuzz", "fuzz " + std::string(target), s.exit_code == 0, d.str(), s.seconds};
-}
-
-void print_table(FILE* out, const std::vector<Row>& rows, bool markdown) {
-  if (markdown) {
-    std::fprintf(out, "| part | check | result | time | detail |\n|---|---|---|---|---|\n");
-    for (const Row& r : rows)
-      std::fprintf(out, "| %s | %s | %s | %.1f s | %s |\n", r.part.c_str(), r.what.c_str(), r.ok ? "clean" : "FAILED",
-                   r.seconds, r.detail.c_str());
-    return;
+void print_table(FILE* out, const std::vector<CheckRow>& rows) {
+  std::fprintf(out, "\n%-10s %-22s %-7s %7s %17s  %s\n", "part", "check", "result", "time", "execs (per s)", "detail");
+  for (const CheckRow& r : rows) {
+    std::fprintf(out, "%-10s %-22s %-7s %6.1fs %17s  %s\n", r.part.c_str(), r.check.c_str(), r.ok ? "clean" : "FAILED",
+                 r.seconds, execs_text(r, false).c_str(), r.detail.c_str());
+    for (const std::string& f : r.findings) std::fprintf(out, "%-10s   finding: %s\n", "", f.c_str());
   }
-  std::fprintf(out, "\n%-11s %-36s %-7s %8s  %s\n", "part", "check", "result", "time", "detail");
-  for (const Row& r : rows)
-    std::fprintf(out, "%-11s %-36s %-7s %7.1fs  %s\n", r.part.c_str(), r.what.c_str(), r.ok ? "clean" : "FAILED",
-                 r.seconds, r.detail.c_str());
+}
+
+void print_markdown(FILE* out, const std::vector<CheckRow>& rows) {
+  std::fprintf(out,
+               "| part | check | result | time | execs (per s) | detail | findings |\n|---|---|---|---|---|---|---|\n");
+  for (const CheckRow& r : rows)
+    std::fprintf(out, "| %s | %s | %s | %.1f s | %s | %s | %s |\n", r.part.c_str(), r.check.c_str(),
+                 r.ok ? "clean" : "FAILED", r.seconds, execs_text(r, true).c_str(), r.detail.c_str(),
+                 join(r.findings, "<br>").c_str());
+}
+
+// The schema ci/mutants reads: keep it stable.
+nlohmann::json to_json(const std::vector<CheckRow>& rows, bool clean, double budget, double seconds,
+                       const std::string& seed, const std::vector<std::string>& backends) {
+  nlohmann::json out = {{"clean", clean}, {"budget_s", budget},   {"seconds", std::round(seconds * 10) / 10},
+                        {"seed", seed},   {"backends", backends}, {"rows", nlohmann::json::array()}};
+  for (const CheckRow& r : rows) {
+    nlohmann::json row = {{"part", r.part},     {"check", r.check},
+                          {"ok", r.ok},         {"seconds", std::round(r.seconds * 10) / 10},
+                          {"detail", r.detail}, {"findings", r.findings}};
+    if (r.fuzz) row["execs"] = r.execs, row["execs_per_sec"] = r.execs_per_sec;
+    out["rows"].push_back(std::move(row));
+  }
+  return out;
+}
+
+double number_flag(const Args& args, const std::string& name, double fallback) {
+  const std::optional<std::string> v = flag_value(args, name);
+  if (!v) return fallback;
+  size_t used = 0;
+  double x = 0;
+  try {
+    x = std::stod(*v, &used);
+  } catch (const std::exception&) {
+  }
+  if (used != v->size() || !(x > 0))
+    (ErrorBuilder("check") << name << " expects a positive number, got '" << *v << "'").raise();
+  return x;
 }
 
 }  // namespace
 
 int cmd_check(const Args& args) {
-  const double seconds = std::stod(flag_value(args, "--time").value_or("20"));
-  const std::string seed = flag_value(args, "--seed").value_or("20261125");
+  const auto t0 = std::chrono::steady_clock::now();
+  CheckConfig c;
+  c.budget_s = number_flag(args, "--time", 120);
+  c.seed = flag_value(args, "--seed").value_or("20261125");
+  if (c.seed.empty() || c.seed.find_first_not_of("0123456789") != std::string::npos)
+    (ErrorBuilder("check") << "--seed expects a non-negative integer, got '" << c.seed << "'").raise();
+  const int jobs = c.jobs = static_cast<int>(number_flag(args, "--jobs", 2));
   const std::string report = flag_value(args, "--report").value_or(binary_dir() + "/check-report.md");
+  const bool json = has_flag(args, "--json");
+  c.parts = positional(args);
+  for (const std::string& p : c.parts)
+    if (p != "replay" && p != "prove" && p != "properties" && p != "fuzz")
+      (ErrorBuilder("check") << "unknown part '" << p << "': expected replay, prove, properties or fuzz").raise();
+  c.backends = install_backends();
+  c.findings_dir = binary_dir() + "/check-findings";
 
-  install_interp_realizer();
-  std::string backends;
-  for (const std::string& b : registered_backends()) backends += (backends.empty() ? "" : ", ") + b;
+  std::vector<CheckTask> tasks = check_tasks(c);
+  // A test hook: ANVIL_CHECK_INJECT_FAIL=CHECK makes that row fail, as a finding would.
+  if (const std::string inject = env_string("ANVIL_CHECK_INJECT_FAIL"); !inject.empty())
+    for (CheckTask& t : tasks)
+      if (t.check == inject)
+        t.run = [run = t.run](double limit) {
+          CheckRow r = run(limit);
+          r.ok = false;
+          r.detail = "injected failure (ANVIL_CHECK_INJECT_FAIL); " + r.detail;
+          return r;
+        };
+  if (!json)
+    std::fprintf(stderr, "anvil check: %zu parts in %.0f s on %d jobs; backends %s; seed %s\n", tasks.size(),
+                 c.budget_s, jobs, join(c.backends, ", ").c_str(), c.seed.c_str());
+  const std::vector<CheckRow> rows = run_tasks(std::move(tasks), {c.budget_s, jobs});
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  std::vector<Row> rows;
-  auto step = [&](Row r) {
-    std::fprintf(stderr, "anvil check: %-36s %s (%.1f s)\n", r.what.c_str(), r.ok ? "clean" : "FAILED", r.seconds);
-    rows.push_back(std::move(r));
-  };
-  step(replay_regress());
-  for (const fuzz::Target& t : fuzz::all_targets()) step(replay_corpus(t.name));
-  step(prove_rules());
-  step(prove_views());
-  step(properties(seed));
-  for (const fuzz::Target& t : fuzz::all_targets()) step(fuzz(t.name, seconds, std::stol(seed), backends));
-
-  bool ok = true;
-  for (const Row& r : rows) ok = ok && r.ok;
-  print_table(stdout, rows, false);
-  std::printf("\nbackends: %s (each compared with ref by the graph target)\n", backends.c_str());
+  bool clean = true;
+  size_t findings = 0;
+  for (const CheckRow& r : rows) clean = clean && r.ok, findings += r.findings.size();
   if (FILE* f = std::fopen(report.c_str(), "w")) {
-    std::fprintf(f, "# anvil check\n\nbackends: %s; fuzz time per target: %.0f s; seed %s\n\n", backends.c_str(),
-                 seconds, seed.c_str());
-    print_table(f, rows, true);
-    std::fprintf(f, "\n%s\n", ok ? "all clean" : "FAILED");
+    std::fprintf(f, "# anvil check\n\nbackends: %s; budget %.0f s (took %.1f s); seed %s\n\n",
+                 join(c.backends, ", ").c_str(), c.budget_s, seconds, c.seed.c_str());
+    print_markdown(f, rows);
+    std::fprintf(f, "\n%s\n", clean ? "all clean" : "FAILED");
     std::fclose(f);
-    std::printf("report: %s\n", report.c_str());
   }
-  std::printf("check: %s\n", ok ? "all clean" : "FAILED");
-  return ok ? 0 : 1;
+  if (json) {
+    std::printf("%s\n", to_json(rows, clean, c.budget_s, seconds, c.seed, c.backends).dump(2).c_str());
+  } else {
+    print_table(stdout, rows);
+    std::printf("\nbackends: %s (graph fuzzing and the property suites run on each; ref is the oracle)\n",
+                join(c.backends, ", ").c_str());
+    std::printf("budget %.0f s, took %.1f s; report: %s\n", c.budget_s, seconds, report.c_str());
+    std::printf("check: %s\n",
+                clean ? "all clean" : ("FAILED (" + std::to_string(findings) + " finding files)").c_str());
+  }
+  return clean ? 0 : 1;
 }
 
 }  // namespace anvil::cli

@@ -20,7 +20,9 @@ int cmd_fuzz(const Args& args);
 int cmd_reduce(const Args& args);
 int cmd_rules(const Args& args);
 int cmd_corpus(const Args& args);
-int cmd_bench(const Args& args);  // runs bench/run: anvil beside numpy and PyTorch
+int cmd_bench(const Args& args);    // runs bench/run: anvil beside numpy and PyTorch
+int cmd_conform(const Args& args);  // the conformance matrix of one backend (verify/conform)
+int cmd_golden(const Args& args);   // golden kernels: compare with golden/, or --accept "reason"
 
 // --name VALUE lookup; flags without a value via has_flag.
 std::optional<std::string> flag_value(const Args& args, const std::string& name);

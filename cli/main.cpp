@@ -17,17 +17,26 @@ struct Command {
 
 constexpr Command kCommands[] = {
     {"check", anvil::cli::cmd_check,
-     "the main job: replay regress/ and corpora, prove the rules, run the properties, fuzz every target "
-     "[--time S per target --seed N --report FILE]"},
+     "the main job, in one budget: --time S for the whole command (default 120), N parts at once "
+     "(--jobs N, default 2), each part stopped at its share of the lane-seconds (S x N): regress/ 12%, "
+     "rule proofs 10% (uncached rules only), properties 15% (split over the backends), views 4%, corpora 8%; "
+     "what is left (about half, plus what parts leave unused) goes evenly to the fuzz campaigns (graph once per "
+     "backend). A table, or --json [--seed N --report FILE] [replay prove properties fuzz]"},
     {"verify", anvil::cli::cmd_verify_dispatch,
-     "property suites and a symbolic fuzz run [--time S --cases N --seed N]; `verify rules [--json]`: Z3 rule proofs"},
+     "property suites and a symbolic fuzz run [--time S --cases N --seed N]; `verify rules [--json] [--time S | "
+     "--cached]`: Z3 rule proofs, verdicts cached (within S seconds; --cached: prove nothing new)"},
     {"fuzz", anvil::cli::cmd_fuzz, "TARGET --time S | --runs N [--seed N --jobs N --file]: a libFuzzer campaign"},
     {"regress", anvil::cli::cmd_regress, "[--collect]: replay regress/ against the expected-failure catalog"},
     {"reduce", anvil::cli::cmd_reduce, "CASE [--target T --out FILE]: minimize a failing case"},
     {"rules", anvil::cli::cmd_rules, "list every rewrite rule with its domain and location"},
     {"corpus", anvil::cli::cmd_corpus, "TARGET [--runs N --seed N]: write generated seeds to corpus/TARGET"},
+    {"conform", anvil::cli::cmd_conform,
+     "--backend NAME [--cases N --seed N --ops a,b --sample N --md FILE --json FILE --case-dir DIR]: "
+     "op x dtype x shape class against ref and interp"},
     {"bench", anvil::cli::cmd_bench,
      "[--small --write --backends c,llvm --only W,...]: bench/run, beside numpy and PyTorch"},
+    {"golden", anvil::cli::cmd_golden,
+     "[--accept \"one-line reason\" --dir DIR]: rendered kernels against golden/; --accept rewrites and logs"},
 };
 
 int usage(FILE* out) {

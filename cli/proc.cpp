@@ -1,5 +1,6 @@
 #include "cli/proc.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -17,23 +18,35 @@ namespace anvil::cli {
 
 ProcResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env,
                        const std::string& log_path, const std::vector<std::string>& echo_markers, double timeout_s) {
+  // Everything the child needs is built before fork: `anvil check` runs parts from several
+  // threads, and a child of a threaded process may only make async-signal-safe calls.
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry(*e);
+    const std::string key = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const std::string& extra : env) replaced = replaced || extra.rfind(key, 0) == 0;
+    if (!replaced) env_strings.push_back(entry);
+  }
+  env_strings.insert(env_strings.end(), env.begin(), env.end());
+  std::vector<char*> envp, args;
+  for (std::string& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  const std::string exec_error = "cannot run " + argv.at(0) + "\n";
   int fds[2];
-  if (pipe(fds) != 0) (ErrorBuilder("run") << "pipe: " << std::strerror(errno)).raise();
+  if (pipe2(fds, O_CLOEXEC) != 0) (ErrorBuilder("run") << "pipe: " << std::strerror(errno)).raise();
   const auto start = std::chrono::steady_clock::now();
   pid_t pid = fork();
   if (pid < 0) (ErrorBuilder("run") << "fork: " << std::strerror(errno)).raise();
   if (pid == 0) {
     if (timeout_s > 0) setpgid(0, 0);  // so the kill at the limit reaches the child's children too
-    dup2(fds[1], STDOUT_FILENO);
+    dup2(fds[1], STDOUT_FILENO);       // dup2 clears close-on-exec on the copies
     dup2(fds[1], STDERR_FILENO);
-    close(fds[0]);
-    close(fds[1]);
-    for (const std::string& e : env) putenv(const_cast<char*>(e.c_str()));  // the child owns its copy
-    std::vector<char*> args;
-    for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-    args.push_back(nullptr);
-    execvp(args[0], args.data());
-    std::fprintf(stderr, "cannot run %s: %s\n", args[0], std::strerror(errno));
+    execvpe(args[0], args.data(), envp.data());
+    ssize_t ignored = write(STDERR_FILENO, exec_error.data(), exec_error.size());
+    (void)ignored;
     _exit(127);
   }
   close(fds[1]);

@@ -16,6 +16,7 @@ struct ProcResult {
 // Runs argv with extra environment entries ("NAME=value"); output also goes to `log_path`
 // when given. Lines containing one of `echo_markers` are also streamed to stderr, as progress.
 // `timeout_s` > 0: the child (in a process group of its own) is killed after that many seconds.
+// Safe to call from several threads at once (`anvil check` runs parts in parallel).
 ProcResult run_process(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
                        const std::string& log_path = "", const std::vector<std::string>& echo_markers = {},
                        double timeout_s = 0);

@@ -56,6 +56,7 @@ void write_catalog(const fs::path& path, const Catalog& catalog) {
 }  // namespace
 
 int cmd_regress(const Args& args) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // a caller that stops it at a time limit keeps every finished line
   const fs::path dir = flag_value(args, "--dir").value_or(source_dir() + "/regress");
   const bool collect = has_flag(args, "--collect");
   const double timeout_s = std::stod(flag_value(args, "--timeout").value_or("120"));

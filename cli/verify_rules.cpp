@@ -1,6 +1,8 @@
 // anvil verify rules [--json] [--wide] [--cache FILE | --no-cache] [--instances N] [--seed N] [--fuse S]
-// [--progress]: a Z3 verdict for every rewrite rule (proved / refuted with a counterexample / unknown
-// with its reason; code rules checked on generated instances) and a bounded rewriting check per rule set.
+// [--progress] [--time S | --cached]: a Z3 verdict for every rewrite rule (proved / refuted with a
+// counterexample / unknown with its reason; code rules checked on generated instances) and a bounded
+// rewriting check per rule set. Verdicts are cached (cli/prove_budget.h): every uncached rule is
+// proved, or with --time only while S seconds last (the rest: not proven this run), with --cached none.
 #include <cstdio>
 #include <string>
 
@@ -10,6 +12,8 @@
 #ifdef ANVIL_HAVE_Z3
 #include <nlohmann/json.hpp>
 
+#include "cli/prove_budget.h"
+#include "engine/symbolic/registry.h"
 #include "verify/rules/verify_rules.h"
 #endif
 
@@ -17,21 +21,30 @@ namespace anvil::cli {
 namespace {
 
 #ifdef ANVIL_HAVE_Z3
-void print_table(const verify::RulesReport& r) {
+void print_table(const BudgetedRules& b) {
+  const verify::RulesReport& r = b.report;
   std::printf("%-58s %-9s %-10s %-11s %9s %11s  %s\n", "rule", "set", "dtype", "verdict", "time", "rlimit", "location");
-  for (const verify::RuleRow& row : r.rows) {
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    const verify::RuleRow& row = r.rows[i];
+    if (b.skipped[i]) continue;  // counted in the last line
     std::string rule = row.rule.size() > 58 ? row.rule.substr(0, 55) + "..." : row.rule;
     std::printf("%-58s %-9s %-10s %-11s %8.2fs %11llu  %s%s\n", rule.c_str(), row.set.c_str(), row.domain.c_str(),
                 verify::verdict_name(row.verdict), row.seconds, static_cast<unsigned long long>(row.rlimit_used),
                 row.location.c_str(), row.cached ? " (cached)" : "");
     if (!row.detail.empty() && row.detail.rfind("vacuous", 0) != 0) std::printf("    %s\n", row.detail.c_str());
   }
-  std::printf("\n%s", verify::summary_text(r).c_str());
+  verify::RulesReport proved = r;  // the summary of what has a verdict; the rest in the budget line
+  proved.rows.clear();
+  for (size_t i = 0; i < r.rows.size(); ++i)
+    if (!b.skipped[i]) proved.rows.push_back(r.rows[i]);
+  std::printf("\n%s%s\n", verify::summary_text(proved).c_str(), budget_line(b).c_str());
 }
 
-void print_json(const verify::RulesReport& r) {
+void print_json(const BudgetedRules& b) {
+  const verify::RulesReport& r = b.report;
   nlohmann::json rows = nlohmann::json::array(), term = nlohmann::json::array();
-  for (const verify::RuleRow& row : r.rows)
+  for (size_t i = 0; i < r.rows.size(); ++i) {
+    const verify::RuleRow& row = r.rows[i];
     rows.push_back({{"rule", row.rule},
                     {"set", row.set},
                     {"domain", row.domain},
@@ -40,7 +53,9 @@ void print_json(const verify::RulesReport& r) {
                     {"seconds", row.seconds},
                     {"rlimit", row.rlimit_used},
                     {"location", row.location},
-                    {"cached", row.cached}});
+                    {"cached", row.cached},
+                    {"not_proven_budget", static_cast<bool>(b.skipped[i])}});
+  }
   for (const verify::TerminationRow& t : r.termination)
     term.push_back({{"set", t.set},
                     {"check", t.order.ordered ? "reduction order" : "bounded rewriting"},
@@ -53,7 +68,7 @@ void print_json(const verify::RulesReport& r) {
                     {"fixed_points", t.fixed_points},
                     {"max_rewrites", t.max_rewrites}});
   const verify::Summary s = verify::summarize(r);
-  const int total = s.total_proof_rows();
+  const int total = s.total_proof_rows() - b.not_proven;
   nlohmann::json out = {{"z3_version", r.z3_version},
                         {"seconds", r.seconds},
                         {"rules", rows},
@@ -62,10 +77,13 @@ void print_json(const verify::RulesReport& r) {
                          {{"proved", s.proved},
                           {"vacuous", s.vacuous},
                           {"refuted", s.refuted},
-                          {"unknown", s.unknown},
+                          {"unknown", s.unknown - b.not_proven},
+                          {"not_proven_budget", b.not_proven},
+                          {"cached", b.cached},
+                          {"termination_skipped", b.termination_skipped},
                           {"checked", s.checked},
                           {"not_encoded", s.not_encoded},
-                          {"unknown_share", total ? static_cast<double>(s.unknown) / total : 0.0}}}};
+                          {"unknown_share", total ? static_cast<double>(s.unknown - b.not_proven) / total : 0.0}}}};
   std::printf("%s\n", out.dump(2).c_str());
 }
 #endif
@@ -82,13 +100,17 @@ int cmd_verify_rules(const Args& args) {
   if (auto n = flag_value(args, "--seed")) opt.seed = std::stoull(*n);
   if (auto n = flag_value(args, "--fuse")) opt.fuse_ms = static_cast<unsigned>(std::stoul(*n)) * 1000;
   opt.progress = has_flag(args, "--progress");
-  const verify::RulesReport report = verify::verify_rules(opt);
+  const double budget_s = std::stod(flag_value(args, "--time").value_or("0"));
+  // The sources this binary was built from (not ANVIL_SOURCE_DIR, which may be a sandbox of data):
+  // their hashes key the cached verdicts of code rules and of the proof code.
+  const BudgetedRules b =
+      prove_rules_within(all_rule_sets(), opt, budget_s, has_flag(args, "--cached"), ANVIL_SOURCE_DIR_DEFAULT);
   if (has_flag(args, "--json"))
-    print_json(report);
+    print_json(b);
   else
-    print_table(report);
+    print_table(b);
   // No expected-failure list for rules yet: any refuted rule fails the run.
-  return verify::summarize(report).refuted == 0 ? 0 : 1;
+  return verify::summarize(b.report).refuted == 0 ? 0 : 1;
 #else
   (void)args;
   std::fprintf(stderr, "anvil verify rules: built without Z3 (configure with -DANVIL_WITH_Z3=ON and libz3-dev)\n");

@@ -208,22 +208,6 @@ double accuracy(anvil::nn::Module& model, const Split& s, int64_t batch, anvil::
   return static_cast<double>(right) / static_cast<double>(s.n);
 }
 
-// One schedule for several tensors: their flattened values concatenated and realized together, so
-// subgraphs they share (a step's forward pass) are computed once; returns each one's slice.
-std::vector<Tensor> realize_together(const std::vector<Tensor>& tensors) {
-  std::vector<Tensor> flat;
-  for (const Tensor& t : tensors) flat.push_back(t.detach().to(anvil::dtypes::float32).reshape({t.numel()}));
-  Tensor all = Tensor::cat(flat);
-  all.realize();
-  std::vector<Tensor> parts;
-  int64_t at = 0;
-  for (const Tensor& t : tensors) {
-    parts.push_back(all.shrink({{at, at + t.numel()}}).reshape(t.shape()));
-    at += t.numel();
-  }
-  return parts;
-}
-
 int run(const Options& o) {
   if (!std::filesystem::exists(o.data + "/train-images-idx3-ubyte.gz")) {
     std::cout << "fashion_mnist: SKIP: the dataset is not installed (" << o.data
@@ -266,13 +250,9 @@ int run(const Options& o) {
     Tensor loss = anvil::cross_entropy(logits, in[1]);
     opt->zero_grad();
     loss.backward();
-    std::vector<Tensor> wanted;
-    for (const Tensor& p : params) wanted.push_back(*p.grad());
-    wanted.push_back(Tensor::stack({loss.detach(), logits.detach().argmax(1).eq(in[1]).sum().to(loss.dtype())}));
-    std::vector<Tensor> got = realize_together(wanted);
-    for (size_t i = 0; i < params.size(); ++i) params[i].set_grad(got[i]);
-    opt->step();
-    return std::vector<Tensor>{got.back()};
+    Tensor stats = Tensor::stack({loss.detach(), logits.detach().argmax(1).eq(in[1]).sum().to(loss.dtype())});
+    opt->step({stats});  // one schedule: the forward pass, the gradients, the update and the stats
+    return std::vector<Tensor>{stats};
   });
   // Evaluation: inputs {x [E, F], y [E]}; output: the count of rows whose prediction is the label.
   anvil::Jit eval_step([&](const std::vector<Tensor>& in) {

@@ -6,6 +6,7 @@
 #include "engine/codegen/lowered.h"
 #include "engine/schedule/kernel_ast.h"
 #include "engine/support/check.h"
+#include "engine/support/mutant.h"
 
 namespace anvil::codegen {
 
@@ -97,7 +98,7 @@ class Lowerer {
       const UOp acc = UOp::make(Op::DEFINE_REG, dt.ptr(AddrSpace::Reg, 1), {}, next_reg_++);
       at.push_back(UOp::make(Op::INDEX, acc.dtype(), {acc, UOp::constant(dtypes::index, 0)}));
       const UOp init = UOp::make(Op::STORE, dtypes::void_, {at[m], reduce_identity(op, dt)});
-      out_.scopes.pin(init, outer);  // re-initialized for every output element of the loops outside
+      out_.scopes.pin(init, ANVIL_MUTANT(14) ? inner : outer);  // re-initialized per element of the loops outside
       const UOp cur = UOp::make(Op::LOAD, dt, {at[m], init});
       out_.scopes.pin(cur, inner);  // read on every iteration, even when the value is loop-invariant
       done.push_back(UOp::make(Op::STORE, dtypes::void_, {at[m], cur.alu(op, values[m])}));

@@ -8,6 +8,9 @@
 
 #include "engine/support/check.h"
 #include "engine/support/error.h"
+#include "engine/support/mutant.h"
+#include "engine/symbolic/simplify.h"
+#include "engine/symbolic/terms.h"
 
 namespace anvil {
 namespace {
@@ -119,7 +122,7 @@ UOp upcast(const UOp& ast, const Opt& opt, const Loops& l) {
   for (const UOp& s : ast.src())
     for (int64_t c = 0; c < k; ++c) {
       Rebuild sub;
-      sub.expr.emplace(r, outer * k + c);
+      sub.expr.emplace(r, ANVIL_MUTANT(32) ? outer + c : outer * k + c);
       stores.push_back(sub(s));
     }
   return UOp::make(Op::SINK, dtypes::void_, std::move(stores));
@@ -197,6 +200,74 @@ UOp thread(const UOp& ast, const Opt& opt, const Loops& l) {
   return sub(ast);
 }
 
+// A bound the gate of a load puts on an index expression: lo <= expr <= hi.
+struct GateBound {
+  UOp expr;
+  __int128 lo, hi;
+};
+
+void gate_bounds(const UOp& gate, std::vector<GateBound>& out) {
+  if (gate.op() == Op::AND && gate.dtype() == dtypes::bool_) {
+    for (const UOp& s : gate.src()) gate_bounds(s, out);
+    return;
+  }
+  if (gate.op() != Op::CMPLT && gate.op() != Op::CMPLE) return;
+  const UOp &a = gate.src(0), &b = gate.src(1);
+  if (a.dtype() != dtypes::index || b.dtype() != dtypes::index || a.is_const() == b.is_const()) return;
+  const __int128 strict = gate.op() == Op::CMPLT ? 1 : 0;
+  const UOp& e = a.is_const() ? b : a;
+  __int128 lo = e.vmin(), hi = e.vmax();
+  if (a.is_const())
+    lo = a.const_int() + strict;  // c <(=) e
+  else
+    hi = b.const_int() - strict;  // e <(=) c
+  for (GateBound& g : out)
+    if (g.expr == e) {
+      g.lo = std::max(g.lo, lo), g.hi = std::min(g.hi, hi);
+      return;
+    }
+  out.push_back({e, std::max(lo, e.vmin()), std::min(hi, e.vmax())});
+}
+
+size_t divmod_count(const UOp& e) {
+  size_t n = 0;
+  for (const UOp& u : e.toposort())
+    n += u.op() == Op::FLOORDIV || u.op() == Op::FLOORMOD || u.op() == Op::TRUNCDIV || u.op() == Op::TRUNCMOD;
+  return n;
+}
+
+// The index of a gated load only matters where the gate holds. For each sum of loops the gate
+// bounds (a padded window: 1 <= oy + ky <= 32), one loop r of it becomes v - rest with v a fresh
+// variable in the gate's range; the simplifier, knowing v's range, drops the div/mod that the
+// movement ops left (the bounds are a relaxation, so whatever it proves holds), and v = the sum again.
+UOp simplify_gated_index(const UOp& index) {
+  std::vector<GateBound> bounds;
+  gate_bounds(index.src(2), bounds);
+  Rebuild in, back;
+  std::unordered_set<UOp, UOpHash> used;
+  for (const GateBound& g : bounds) {
+    if (g.lo > g.hi || g.lo < INT64_MIN || g.hi > INT64_MAX) continue;
+    const std::optional<Sum> sum = decompose(g.expr);
+    if (!sum) continue;
+    bool free = true;  // no loop of this sum is already replaced
+    for (const Term& t : sum->terms) free = free && !used.count(t.base);
+    if (!free) continue;
+    for (const Term& t : sum->terms) {
+      if (t.base.op() != Op::RANGE || t.coeff != 1) continue;
+      const UOp v = UOp::var("anvil.gate" + std::to_string(back.expr.size()), static_cast<int64_t>(g.lo),
+                             static_cast<int64_t>(g.hi));
+      in.expr.emplace(t.base, v - (g.expr - t.base));
+      back.expr.emplace(v, g.expr);
+      for (const Term& u : sum->terms) used.insert(u.base);
+      break;
+    }
+  }
+  if (back.expr.empty()) return index;
+  const UOp idx = back(simplify(in(index.src(1))));
+  if (divmod_count(idx) >= divmod_count(index.src(1))) return index;
+  return UOp::make(Op::INDEX, index.dtype(), {index.src(0), idx, index.src(2)}, index.arg());
+}
+
 }  // namespace
 
 std::string to_string(const Opt& opt) {
@@ -263,9 +334,19 @@ UOp apply_opt(const UOp& ast, const Opt& opt) {
 }
 
 UOp apply_opts(const UOp& ast, std::span<const Opt> opts) {
-  UOp out = ast;
+  UOp out = simplify_gated_indices(ast);
   for (const Opt& o : opts) out = apply_opt(out, o);
   return out;
+}
+
+UOp simplify_gated_indices(const UOp& ast) {
+  Rebuild sub;
+  for (const UOp& u : ast.toposort())
+    if (u.op() == Op::INDEX && u.src().size() == 3) {
+      const UOp v = simplify_gated_index(u);
+      if (!(v == u)) sub.expr.emplace(u, v);
+    }
+  return sub.expr.empty() ? ast : sub(ast);
 }
 
 int64_t thread_chunks(const UOp& ast) {

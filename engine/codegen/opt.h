@@ -47,13 +47,28 @@ std::vector<KernelAxis> kernel_axes(const UOp& ast);
 
 // anvil::Error("opt") naming the action and the loop when it does not apply to this kernel.
 UOp apply_opt(const UOp& ast, const Opt& opt);
+// simplify_gated_indices, then each action in turn.
 UOp apply_opts(const UOp& ast, std::span<const Opt> opts);
+
+// The index of each gated load simplified under its gate (a padded window's div/mod dropped): the
+// same values wherever the gate holds, which is the only place a gated load reads.
+UOp simplify_gated_indices(const UOp& ast);
 
 // The DEFINE_VAR a thread action adds; realize runs the kernel once per value 0..chunks-1.
 inline constexpr std::string_view kThreadVar = "anvil.thread";
 int64_t thread_chunks(const UOp& ast);  // 1 when the kernel has no thread action
 
-// The default actions for a kernel on a machine with `threads` worker threads (engine/codegen/heuristic.cpp).
-std::vector<Opt> choose_opts(const UOp& ast, size_t threads);
+// What the heuristic tailors actions to: worker threads, and 32 vector registers of 16 floats (AVX-512)
+// rather than 16 of 8 (AVX2).
+struct OptTarget {
+  size_t threads = 1;
+  bool wide_vectors = false;
+};
+OptTarget host_opt_target(size_t threads);  // this CPU's vector width
+// The default actions for a kernel on `target` (engine/codegen/heuristic.cpp).
+std::vector<Opt> choose_opts(const UOp& ast, const OptTarget& target);
+inline std::vector<Opt> choose_opts(const UOp& ast, size_t threads) {
+  return choose_opts(ast, host_opt_target(threads));
+}
 
 }  // namespace anvil

@@ -12,6 +12,7 @@
 
 #include "engine/ir/shape.h"
 #include "engine/support/error.h"
+#include "engine/support/mutant.h"
 
 // Buffers hold little-endian bytes and files are copied into them as they are: big-endian hosts
 // would need a byte swap per element, which nobody has asked for.
@@ -245,7 +246,7 @@ Safetensors read_safetensors(std::span<const uint8_t> bytes) {
   if (header_size > kMaxHeaderBytes)
     (ErrorBuilder(kLoad) << "header length " << header_size << " is over the " << kMaxHeaderBytes << "-byte limit")
         .raise();
-  if (header_size > bytes.size() - 8)
+  if (header_size > bytes.size() - 8 && !ANVIL_MUTANT(31))
     (ErrorBuilder(kLoad) << "header length " << header_size << " runs past the end of the file (" << bytes.size() - 8
                          << " bytes after the length)")
         .raise();

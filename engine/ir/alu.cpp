@@ -9,6 +9,7 @@
 #include "engine/support/check.h"
 #include "engine/support/error.h"
 #include "engine/support/hash.h"
+#include "engine/support/mutant.h"
 
 // a*b+c must round twice (MULACC's meaning); never let the compiler fuse it into an fma.
 #ifdef __clang__
@@ -246,7 +247,8 @@ Value int_alu(Op op, Scalar out, Scalar ta, std::span<const Value> in) {
     }
     case Op::TRUNCDIV: return b == 0 ? Value::make_poison() : int_result(out, a / b);
     case Op::TRUNCMOD: return b == 0 ? Value::make_poison() : int_result(out, a % b);
-    case Op::FLOORDIV: return b == 0 ? Value::make_poison() : int_result(out, floor_div(a, b));
+    case Op::FLOORDIV:
+      return b == 0 ? Value::make_poison() : int_result(out, ANVIL_MUTANT(16) ? a / b : floor_div(a, b));
     case Op::FLOORMOD: return b == 0 ? Value::make_poison() : int_result(out, floor_mod(a, b));
     case Op::MAX: return int_result(out, a > b ? a : b);
     case Op::MIN: return int_result(out, a < b ? a : b);
@@ -297,7 +299,7 @@ Value exec_alu(Op op, Scalar out, std::span<const Scalar> in_types, std::span<co
     if (a.poison || b.poison) return Value::make_poison();
     switch (op) {
       case Op::CMPLT: return Value::of_int(a.i < b.i);
-      case Op::CMPLE: return Value::of_int(a.i <= b.i);
+      case Op::CMPLE: return Value::of_int(ANVIL_MUTANT(15) ? a.i < b.i : a.i <= b.i);
       case Op::CMPEQ: return Value::of_int(a.i == b.i);
       default: return Value::of_int(a.i != b.i);
     }

@@ -6,6 +6,7 @@
 
 #include "engine/support/check.h"
 #include "engine/support/error.h"
+#include "engine/support/mutant.h"
 
 namespace anvil {
 namespace {
@@ -225,7 +226,7 @@ DType promote(DType a, DType b) {
   if (x == Scalar::Index || y == Scalar::Index) return result(Scalar::Index);
   if (is_unsigned(x) == is_unsigned(y)) return bits(x) >= bits(y) ? a : b;
   Scalar u = is_unsigned(x) ? x : y, s = is_unsigned(x) ? y : x;
-  if (bits(s) > bits(u)) return result(s);
+  if (bits(s) > bits(u) || (ANVIL_MUTANT(29) && bits(s) == bits(u))) return result(s);
   if (u == Scalar::UInt64)
     (ErrorBuilder("promote") << "no integer type holds both " << name(a) << " and " << name(b)
                              << " (PyTorch refuses this pair too); cast one explicitly")

@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/support/check.h"
+#include "engine/support/mutant.h"
 
 namespace anvil {
 namespace {
@@ -213,7 +214,9 @@ Interval node_range(Op op, DType dtype, const std::vector<UOp>& src, const Arg& 
   if (!in_group(op, opgroup::Alu) || !int_sources()) return full(s);
   switch (op) {
     case Op::ADD: return fit(s, {sat_add(a().lo, b().lo), sat_add(a().hi, b().hi)});
-    case Op::SUB: return fit(s, {sat_add(a().lo, sat_neg(b().hi)), sat_add(a().hi, sat_neg(b().lo))});
+    case Op::SUB:
+      if (ANVIL_MUTANT(5)) return fit(s, {sat_add(a().lo, sat_neg(b().lo)), sat_add(a().hi, sat_neg(b().hi))});
+      return fit(s, {sat_add(a().lo, sat_neg(b().hi)), sat_add(a().hi, sat_neg(b().lo))});
     case Op::NEG: return s == Scalar::Bool ? full(s) : fit(s, {sat_neg(a().hi), sat_neg(a().lo)});
     case Op::MUL:
     case Op::MULACC: {

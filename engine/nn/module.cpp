@@ -93,7 +93,7 @@ void replace_parameter(Tensor& param, const Tensor& value) {
   std::optional<Tensor> grad = param.grad();
   // assign() refuses a leaf that requires grad (as PyTorch outside no_grad): switch it off around the update.
   param.requires_grad_(false);
-  param.assign(value.detach());
+  param.assign(value.is_realized() && !value.autograd_state() ? value : value.detach());  // a buffer: no copy
   param.requires_grad_(true);  // realizes the new value: the graph stays one node deep
   param.set_grad(grad);
 }

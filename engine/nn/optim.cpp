@@ -12,24 +12,22 @@ void need(bool ok, const char* op, const char* what, double v) {
   if (!ok) (ErrorBuilder(op) << "invalid " << what << ": " << v).raise();
 }
 
-// The gradient as a realized buffer: the step reads it several times and must not recompute backward.
-std::optional<Tensor> realized_grad(const Tensor& p) {
-  std::optional<Tensor> g = p.grad();
-  if (g) g->realize();
-  return g;
-}
-
-Tensor realized(Tensor t) {
-  t.realize();
-  return t;
-}
-
 }  // namespace
 
 Optimizer::Optimizer(std::vector<Tensor> params, const char* name) : params_(std::move(params)) {
   for (const Tensor& p : params_)
     if (!p.requires_grad() || !p.is_leaf())
       (ErrorBuilder(name) << "can only optimize leaf tensors that require grad, got " << p.str()).raise();
+}
+
+void Optimizer::step(const std::vector<Tensor>& with) {
+  std::vector<Tensor> state;
+  const std::vector<Update> ups = updates(state);
+  std::vector<Tensor> all = state;
+  for (const Update& u : ups) all.push_back(u.value);
+  all.insert(all.end(), with.begin(), with.end());
+  Tensor::realize_all(all);
+  for (const Update& u : ups) replace_parameter(params_[u.param], u.value);
 }
 
 void Optimizer::zero_grad() {
@@ -47,20 +45,23 @@ SGD::SGD(std::vector<Tensor> params, SGDOptions o) : Optimizer(std::move(params)
   momentum_buffer.resize(params_.size());
 }
 
-void SGD::step() {
+std::vector<Optimizer::Update> SGD::updates(std::vector<Tensor>& state) {
+  std::vector<Update> out;
   for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor& p = params_[i];
-    std::optional<Tensor> g = realized_grad(p);
+    const Tensor& p = params_[i];
+    const std::optional<Tensor> g = p.grad();
     if (!g) continue;
     Tensor d_p = *g;
     if (options.weight_decay != 0) d_p = d_p + p.detach() * options.weight_decay;
     if (options.momentum != 0) {
       std::optional<Tensor>& buf = momentum_buffer[i];
-      buf = realized(buf ? *buf * options.momentum + d_p * (1 - options.dampening) : d_p.contiguous());
+      buf = buf ? *buf * options.momentum + d_p * (1 - options.dampening) : d_p.contiguous();
+      state.push_back(*buf);
       d_p = options.nesterov ? d_p + *buf * options.momentum : *buf;
     }
-    replace_parameter(p, p.detach() - d_p * options.lr);
+    out.push_back({i, p.detach() - d_p * options.lr});
   }
+  return out;
 }
 
 Adam::Adam(std::vector<Tensor> params, AdamOptions o) : Adam(std::move(params), o, false, "Adam") {}
@@ -77,11 +78,12 @@ Adam::Adam(std::vector<Tensor> params, AdamOptions o, bool decoupled, const char
   state.resize(params_.size());
 }
 
-void Adam::step() {
+std::vector<Optimizer::Update> Adam::updates(std::vector<Tensor>& state_out) {
   const AdamOptions& o = options;
+  std::vector<Update> out;
   for (size_t i = 0; i < params_.size(); ++i) {
-    Tensor& p = params_[i];
-    std::optional<Tensor> g = realized_grad(p);
+    const Tensor& p = params_[i];
+    const std::optional<Tensor> g = p.grad();
     if (!g) continue;
     if (!state[i]) {
       State s;
@@ -100,13 +102,19 @@ void Adam::step() {
       value = value * (1 - o.lr * o.weight_decay);
     else if (o.weight_decay != 0)
       grad = grad + value * o.weight_decay;
-    s.exp_avg = realized(s.exp_avg * o.beta1 + grad * (1 - o.beta1));
-    s.exp_avg_sq = realized(s.exp_avg_sq * o.beta2 + grad * grad * (1 - o.beta2));
+    s.exp_avg = s.exp_avg * o.beta1 + grad * (1 - o.beta1);
+    s.exp_avg_sq = s.exp_avg_sq * o.beta2 + grad * grad * (1 - o.beta2);
+    state_out.push_back(s.exp_avg);
+    state_out.push_back(s.exp_avg_sq);
     Tensor second = s.exp_avg_sq;
-    if (o.amsgrad) second = s.max_exp_avg_sq = realized(s.max_exp_avg_sq.maximum(s.exp_avg_sq));
+    if (o.amsgrad) {
+      second = s.max_exp_avg_sq = s.max_exp_avg_sq.maximum(s.exp_avg_sq);
+      state_out.push_back(s.max_exp_avg_sq);
+    }
     const Tensor denom = second.sqrt() / std::sqrt(bias_correction2) + o.eps;
-    replace_parameter(p, value - s.exp_avg / denom * (o.lr / bias_correction1));
+    out.push_back({i, value - s.exp_avg / denom * (o.lr / bias_correction1)});
   }
+  return out;
 }
 
 }  // namespace anvil::nn

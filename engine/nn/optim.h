@@ -1,8 +1,8 @@
 #pragma once
 // Optimizers, as torch.optim's (the update rules of libtorch 1.13's C++ torch::optim, checked against
-// it in verify/torch/torch_optim_test.cpp). A step replaces each parameter's value by a new lazy value
-// and realizes it, with the per-parameter state, so graphs stay one node deep however long training
-// runs. Parameters without a gradient are skipped, as torch. Options are checked at construction:
+// it in verify/torch/torch_optim_test.cpp). A step replaces each parameter's value by a new value,
+// realized with the per-parameter state in one schedule, so graphs stay one node deep however long
+// training runs. Parameters without a gradient are skipped, as torch. Options are checked at construction:
 // Error("SGD") / Error("Adam") / Error("AdamW") naming the bad one.
 #include <cstdint>
 #include <optional>
@@ -16,11 +16,21 @@ class Optimizer {
  public:
   explicit Optimizer(std::vector<Tensor> params, const char* name);
   virtual ~Optimizer() = default;
-  virtual void step() = 0;
+  // Replaces each parameter that has a gradient by its updated value. The new values, the
+  // optimizer's state and `with` realize in one schedule (Tensor::realize_all): pass the loss and its
+  // forward pass runs once, shared with the gradients', instead of again when the loss is read.
+  void step(const std::vector<Tensor>& with = {});
   void zero_grad();  // every parameter's gradient dropped
   const std::vector<Tensor>& params() const { return params_; }
 
  protected:
+  struct Update {
+    size_t param;  // index into params_
+    Tensor value;  // lazy
+  };
+  // The lazy update of every parameter with a gradient; state tensors the step replaces (lazy too)
+  // go into `state`, realized with the updates.
+  virtual std::vector<Update> updates(std::vector<Tensor>& state) = 0;
   std::vector<Tensor> params_;
 };
 
@@ -35,9 +45,11 @@ struct SGDOptions {
 class SGD : public Optimizer {
  public:
   SGD(std::vector<Tensor> params, SGDOptions options);
-  void step() override;
   SGDOptions options;
   std::vector<std::optional<Tensor>> momentum_buffer;  // per parameter, from the first step
+
+ protected:
+  std::vector<Update> updates(std::vector<Tensor>& state) override;
 };
 
 struct AdamOptions {
@@ -52,7 +64,6 @@ struct AdamOptions {
 class Adam : public Optimizer {
  public:
   Adam(std::vector<Tensor> params, AdamOptions options);
-  void step() override;
   AdamOptions options;
   struct State {
     int64_t step = 0;
@@ -62,6 +73,7 @@ class Adam : public Optimizer {
 
  protected:
   Adam(std::vector<Tensor> params, AdamOptions options, bool decoupled, const char* name);
+  std::vector<Update> updates(std::vector<Tensor>& state) override;
 
  private:
   bool decoupled_;

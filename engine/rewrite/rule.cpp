@@ -8,6 +8,7 @@
 #include "engine/support/check.h"
 #include "engine/support/error.h"
 #include "engine/support/hash.h"
+#include "engine/support/mutant.h"
 
 namespace anvil {
 namespace {
@@ -86,7 +87,7 @@ Wide eval_wide(const Pat& g, const Bindings& b) {
     case Op::TRUNCMOD: return v[1] == 0 || v[1] == -1 ? std::nullopt : Wide(v[0] % v[1]);
     case Op::MAX: return std::max(v[0], v[1]);
     case Op::MIN: return std::min(v[0], v[1]);
-    case Op::CMPLT: return v[0] < v[1];
+    case Op::CMPLT: return ANVIL_MUTANT(6) ? v[0] <= v[1] : v[0] < v[1];
     case Op::CMPLE: return v[0] <= v[1];
     case Op::CMPEQ: return v[0] == v[1];
     case Op::CMPNE: return v[0] != v[1];

@@ -1,5 +1,6 @@
 #include "engine/runtime/jit.h"
 
+#include <functional>
 #include <unordered_map>
 
 #include "engine/runtime/jit_schedule.h"
@@ -11,12 +12,72 @@ namespace anvil {
 namespace jit_detail {
 namespace {
 
-// A graph's BUFFER leaves renamed to uids -1, -2, ... in first-visit order, and the real uids in
-// that order: two steps that differ only in their buffers have the same canonical graph.
+// A captured graph as a later call's graph is compared with it, node by node and without building a
+// renamed copy: the toposort order, each source as a position, each BUFFER as its leaf number (uids in
+// first-visit order). Two steps that differ only in their buffers match.
 struct Canonical {
-  UOp graph;
-  std::vector<int64_t> leaves;
+  std::vector<UOp> topo;                   // the captured call's graph, sources first
+  std::vector<std::vector<uint32_t>> src;  // per node: its sources' positions in topo
+  std::vector<int64_t> leaf;               // per node: its leaf number for a BUFFER, else -1
+  std::vector<int64_t> leaves;             // the leaves' uids in that call, by leaf number
 };
+
+UOp joined(const std::vector<UOp>& roots) {
+  return roots.size() == 1 ? roots[0] : UOp::make(Op::SINK, dtypes::void_, roots);
+}
+
+// Leaf numbers of a graph's BUFFERs, in the order its toposort first meets each uid.
+struct LeafNumbers {
+  std::unordered_map<int64_t, int64_t> of_uid;
+  std::vector<int64_t> uids;
+  int64_t number(const UOp& buffer) {
+    const auto [it, fresh] = of_uid.emplace(buffer.arg_ints()[0], static_cast<int64_t>(uids.size()));
+    if (fresh) uids.push_back(buffer.arg_ints()[0]);
+    return it->second;
+  }
+};
+
+Canonical canonicalize(const std::vector<UOp>& roots) {
+  Canonical c;
+  c.topo = joined(roots).toposort();
+  std::unordered_map<UOp, uint32_t, UOpHash> at;
+  at.reserve(c.topo.size());
+  LeafNumbers leaves;
+  for (uint32_t i = 0; i < c.topo.size(); ++i) {
+    const UOp& u = c.topo[i];
+    std::vector<uint32_t> src;
+    for (const UOp& s : u.src()) src.push_back(at.at(s));
+    c.src.push_back(std::move(src));
+    c.leaf.push_back(u.op() == Op::BUFFER ? leaves.number(u) : -1);
+    at.emplace(u, i);
+  }
+  c.leaves = std::move(leaves.uids);
+  return c;
+}
+
+// Whether `roots` is the captured graph up to its buffers; if so, this call's leaf uids by leaf number.
+bool matches(const Canonical& c, const std::vector<UOp>& roots, std::vector<int64_t>& leaf_uids) {
+  const std::vector<UOp> topo = joined(roots).toposort();
+  if (topo.size() != c.topo.size()) return false;
+  std::unordered_map<UOp, uint32_t, UOpHash> at;
+  at.reserve(topo.size());
+  LeafNumbers leaves;
+  for (uint32_t i = 0; i < topo.size(); ++i) {
+    const UOp& u = topo[i];
+    const UOp& was = c.topo[i];
+    if (u.op() != was.op() || u.dtype() != was.dtype() || u.src().size() != c.src[i].size()) return false;
+    if (u.op() == Op::BUFFER) {
+      if (u.arg_ints()[1] != was.arg_ints()[1] || leaves.number(u) != c.leaf[i]) return false;
+    } else if (u != was) {  // the same node: the same arg and, position by position, the same sources
+      if (!arg_equal(u.arg(), was.arg())) return false;
+      for (size_t k = 0; k < c.src[i].size(); ++k)
+        if (at.at(u.src(k)) != c.src[i][k]) return false;
+    }
+    at.emplace(u, i);
+  }
+  leaf_uids = std::move(leaves.uids);
+  return true;
+}
 
 // `root` rebuilt with each BUFFER replaced by leaf(buffer); other nodes keep op, dtype and arg.
 template <class Leaf>
@@ -42,18 +103,6 @@ UOp buffer_with_uid(const UOp& b, int64_t uid) {
   return UOp::make(Op::BUFFER, b.dtype(), {}, std::vector<int64_t>{uid, b.arg_ints()[1]});
 }
 
-Canonical canonicalize(const UOp& root) {
-  Canonical c;
-  std::unordered_map<int64_t, int64_t> placeholder;
-  c.graph = map_buffers(root, [&](const UOp& b) {
-    const int64_t uid = b.arg_ints()[0];
-    auto [it, fresh] = placeholder.emplace(uid, -static_cast<int64_t>(c.leaves.size()) - 1);
-    if (fresh) c.leaves.push_back(uid);
-    return buffer_with_uid(b, it->second);
-  });
-  return c;
-}
-
 // `g` with every BUFFER's uid mapped through `uids` (those absent stay).
 UOp rename_buffers(const UOp& g, const std::unordered_map<int64_t, int64_t>& uids) {
   return map_buffers(g, [&](const UOp& b) {
@@ -77,7 +126,7 @@ struct State {
   std::vector<std::pair<Shape, DType>> signature;
   std::vector<std::string> devices;
 
-  Schedule schedule(const UOp& root);
+  Schedule schedule(const std::vector<UOp>& roots, const std::function<void()>& before_scheduling);
 };
 
 namespace {
@@ -108,14 +157,16 @@ Schedule replay(const Captured& c, const std::vector<int64_t>& leaves) {
 
 }  // namespace
 
-Schedule State::schedule(const UOp& root) {
-  Canonical now = canonicalize(root);
+Schedule State::schedule(const std::vector<UOp>& roots, const std::function<void()>& before_scheduling) {
   const size_t at = position++;
-  if (at < captured.size() && captured[at].canonical.graph == now.graph) {
+  std::vector<int64_t> leaves;
+  if (at < captured.size() && matches(captured[at].canonical, roots, leaves)) {
     ++stats.replayed;
-    return replay(captured[at], now.leaves);
+    return replay(captured[at], leaves);
   }
-  Schedule s = make_schedule({root});
+  if (before_scheduling) before_scheduling();
+  Canonical now = canonicalize(roots);
+  Schedule s = make_schedule(roots);
   ++stats.scheduled;
   if (at < captured.size()) {  // the step took another path: what followed was captured for the old one
     ++stats.recaptures;
@@ -127,9 +178,11 @@ Schedule State::schedule(const UOp& root) {
 
 State* active() { return g_active; }
 
-Schedule schedule_for_realize(State* jit, const UOp& root) {
-  if (jit) return jit->schedule(root);
-  return make_schedule({root});
+Schedule schedule_for_realize(State* jit, const std::vector<UOp>& roots,
+                              const std::function<void()>& before_scheduling) {
+  if (jit) return jit->schedule(roots, before_scheduling);
+  if (before_scheduling) before_scheduling();
+  return make_schedule(roots);
 }
 
 }  // namespace jit_detail

@@ -69,6 +69,10 @@ std::vector<Kernel> matmul_kernels() {
   return schedule({matmul(host(iota(96), {12, 8}), host(iota(128, 0.5f), {8, 16}))});
 }
 
+std::vector<Kernel> matmul_kernels_sized(int64_t m, int64_t k, int64_t n) {
+  return schedule({matmul(host(iota(m * k, 0.125f), {m, k}), host(iota(k * n, 0.5f), {k, n}))});
+}
+
 TEST(Opt, TextRoundTrips) {
   const std::vector<Opt> opts = {{OptKind::Thread, 0, 2},
                                  {OptKind::Upcast, 1, 4},
@@ -227,6 +231,112 @@ TEST(Opt, HeuristicThreadsTheOuterLoopAndTilesMatmul) {
   EXPECT_TRUE(choose_opts(k.ast, 1).size() == 2u) << to_string(choose_opts(k.ast, 1));  // no thread action
 }
 
+// The two kernels of a small convolution stack as the bench runs it (conv 3->16, relu, conv 16->32,
+// 3x3 windows, padding 1): the second loads the first's output through a gate (the padding).
+struct ConvStack {
+  std::vector<Tensor> inputs;  // keep their storage alive
+  std::vector<Kernel> kernels;
+};
+ConvStack conv_kernels(int64_t batch, int64_t hw) {
+  const Tensor x = Tensor::from(iota(batch * 3 * hw * hw, 0.01f), Shape{batch, 3, hw, hw});
+  const Tensor w1 = Tensor::from(iota(16 * 27, 0.02f), Shape{16, 3, 3, 3}), b1 = Tensor::from(iota(16, 0.1f));
+  const Tensor w2 = Tensor::from(iota(32 * 144, 0.003f), Shape{32, 16, 3, 3}), b2 = Tensor::from(iota(32, 0.1f));
+  return {{x, w1, b1, w2, b2}, schedule({conv2d(conv2d(x, w1, b1, 1, 1).relu(), w2, b2, 1, 1).uop()})};
+}
+
+bool avx512() {  // as the heuristic decides its tile sizes
+#if defined(__x86_64__)
+  return __builtin_cpu_supports("avx512f");
+#else
+  return false;
+#endif
+}
+
+size_t gated_divmods(const UOp& ast) {
+  size_t n = 0;
+  for (const UOp& u : ast.toposort())
+    if (u.op() == Op::INDEX && u.src().size() == 3)
+      for (const UOp& i : u.src(1).toposort())
+        n += i.op() == Op::FLOORDIV || i.op() == Op::FLOORMOD || i.op() == Op::TRUNCDIV || i.op() == Op::TRUNCMOD;
+  return n;
+}
+
+// A padded window's index loses the div/mod the movement ops left in it, and every value stays.
+TEST(Opt, GatedIndicesLoseTheirDivModAndKeepTheValues) {
+  size_t before = 0;
+  std::map<int64_t, std::shared_ptr<Buffer>> made;
+  const ConvStack conv = conv_kernels(1, 4);
+  for (const Kernel& k : conv.kernels) {
+    const UOp simple = simplify_gated_indices(k.ast);
+    before += gated_divmods(k.ast);
+    EXPECT_EQ(gated_divmods(simple), 0u) << to_text(simple);
+    std::map<int64_t, std::shared_ptr<Buffer>> raw = made;
+    const std::vector<uint8_t> want = run(*all_backends()[0], k, k.ast, &raw);
+    for (const Backend* b : all_backends()) {
+      if (!b->unavailable().empty()) continue;
+      std::map<int64_t, std::shared_ptr<Buffer>> inputs = made;
+      EXPECT_EQ(run(*b, k, simple, &inputs), want) << b->name << "\n" << to_text(linearize(simple));
+    }
+    made = raw;
+  }
+  EXPECT_GT(before, 0u);  // the scheduler still leaves them: the test sees the simplification act
+}
+
+// A convolution's tile: output channels (whose copies share the gated, activated input) on the
+// long side, output columns (contiguous stores) upcast last; bit for bit on every backend.
+TEST(Opt, HeuristicTilesConvolutionChannelsByColumns) {
+  const ConvStack conv = conv_kernels(1, 8);
+  const std::vector<Kernel>& ks = conv.kernels;
+  ASSERT_EQ(ks.size(), 2u);
+  const std::vector<KernelAxis> axes = kernel_axes(ks[1].ast);  // channel, row, column; c, kh, kw (batch 1)
+  ASSERT_EQ(axes.size(), 6u);
+  const std::vector<Opt> opts = choose_opts(ks[1].ast, 1);
+  const std::vector<Opt> want_opts = {{OptKind::Upcast, axes[0].id, avx512() ? 32 : 16},
+                                      {OptKind::Upcast, axes[2].id, avx512() ? 8 : 4}};
+  EXPECT_EQ(opts, want_opts) << to_string(opts);
+  std::map<int64_t, std::shared_ptr<Buffer>> made;
+  for (const Kernel& k : ks) {
+    std::map<int64_t, std::shared_ptr<Buffer>> raw = made;
+    const std::vector<uint8_t> want = run(*all_backends()[0], k, k.ast, &raw);
+    for (size_t threads : {1, 2}) {
+      const UOp ast = apply_opts(k.ast, choose_opts(k.ast, threads));
+      for (const Backend* b : all_backends()) {
+        if (!b->unavailable().empty()) continue;
+        std::map<int64_t, std::shared_ptr<Buffer>> inputs = made;
+        EXPECT_EQ(run(*b, k, ast, &inputs), want) << b->name << " " << to_string(choose_opts(k.ast, threads));
+      }
+    }
+    made = raw;
+  }
+}
+
+// A 2048 matmul streams a 16 MB B per row tile: the heuristic splits the row-tile loop so 32 row
+// tiles run inside each column tile (a B panel read once serves 32 of them); 1024 (4 MB) is not
+// split. The same actions on a smaller matmul of the same structure keep every bit.
+TEST(Opt, HeuristicBlocksALargeMatmul) {
+  auto mm = [](int64_t m, int64_t k, int64_t n) {
+    return only_kernel(schedule({matmul(host(std::vector<float>(static_cast<size_t>(m * k)), {m, k}),
+                                        host(std::vector<float>(static_cast<size_t>(k * n)), {k, n}))}));
+  };
+  auto splits = [](const std::vector<Opt>& opts) {
+    return std::count_if(opts.begin(), opts.end(), [](const Opt& o) { return o.kind == OptKind::Split; });
+  };
+  const std::vector<Opt> big = choose_opts(mm(2048, 2048, 2048).ast, 2);
+  ASSERT_EQ(splits(big), 1) << to_string(big);
+  EXPECT_EQ(big.back(), (Opt{OptKind::Split, 0, 32})) << to_string(big);
+  EXPECT_EQ(big[0].kind, OptKind::Thread) << to_string(big);
+  EXPECT_EQ(splits(choose_opts(mm(1024, 1024, 1024).ast, 2)), 0);
+  EXPECT_EQ(splits(choose_opts(mm(2048, 2048, 2048).ast, 1)), 1);
+
+  const Kernel small = only_kernel(matmul_kernels_sized(1024, 8, 64));
+  const std::vector<uint8_t> want = run(*all_backends()[0], small, small.ast);
+  for (const Backend* b : all_backends()) {
+    if (!b->unavailable().empty()) continue;
+    const UOp ast = apply_opts(small.ast, big);  // thread 0 2, upcast 0 8, upcast 1 32, split 0 32
+    EXPECT_EQ(run(*b, small, ast), want) << b->name << " " << to_string(big) << "\n" << to_text(linearize(ast));
+  }
+}
+
 // Random action lists (any kind, loop and factor that applies) keep the values of kernels of every
 // shape class, on interp: the actions are checked as a system, not one at a time.
 TEST(Opt, RandomActionListsKeepTheValues) {
@@ -306,6 +416,44 @@ TEST(OptRealize, GraphsMatchHostArithmetic) {
             << "rows " << b << " at " << r << "," << o;
       }
   }
+}
+
+// The bench's convolution stack (gated indices simplified, channel x column tiles) through the
+// Tensor API against host arithmetic; under ANVIL_CHECK_OOB=1 every access of it is proved in bounds.
+TEST(OptRealize, ConvolutionMatchesHostArithmetic) {
+  install_interp_realizer();
+  const int64_t n = 2, hw = 8;
+  const std::vector<float> xs = iota(n * 3 * hw * hw, 0.01f), w1s = iota(16 * 27, 0.02f), b1s = iota(16, 0.1f),
+                           w2s = iota(32 * 144, 0.003f), b2s = iota(32, 0.1f);
+  const Tensor x = Tensor::from(xs, Shape{n, 3, hw, hw}), w1 = Tensor::from(w1s, Shape{16, 3, 3, 3}),
+               b1 = Tensor::from(b1s), w2 = Tensor::from(w2s, Shape{32, 16, 3, 3}), b2 = Tensor::from(b2s);
+  const std::vector<float> got = conv2d(conv2d(x, w1, b1, 1, 1).relu(), w2, b2, 1, 1).to_vector<float>();
+  // conv with a 3x3 window and padding 1, in double
+  auto conv = [&](const std::vector<double>& in, int64_t ci, const std::vector<float>& w, const std::vector<float>& b,
+                  int64_t co) {
+    std::vector<double> out(static_cast<size_t>(n * co * hw * hw));
+    for (int64_t i = 0; i < n; ++i)
+      for (int64_t o = 0; o < co; ++o)
+        for (int64_t y = 0; y < hw; ++y)
+          for (int64_t xx = 0; xx < hw; ++xx) {
+            double acc = b[size_t(o)];
+            for (int64_t c = 0; c < ci; ++c)
+              for (int64_t ky = 0; ky < 3; ++ky)
+                for (int64_t kx = 0; kx < 3; ++kx) {
+                  const int64_t iy = y + ky - 1, ix = xx + kx - 1;
+                  if (iy < 0 || iy >= hw || ix < 0 || ix >= hw) continue;
+                  acc += in[size_t(((i * ci + c) * hw + iy) * hw + ix)] * w[size_t(((o * ci + c) * 3 + ky) * 3 + kx)];
+                }
+            out[size_t(((i * co + o) * hw + y) * hw + xx)] = acc;
+          }
+    return out;
+  };
+  std::vector<double> h = conv(std::vector<double>(xs.begin(), xs.end()), 3, w1s, b1s, 16);
+  for (double& v : h) v = std::max(v, 0.0);
+  const std::vector<double> want = conv(h, 16, w2s, b2s, 32);
+  ASSERT_EQ(got.size(), want.size());
+  for (size_t i = 0; i < got.size(); ++i)
+    ASSERT_NEAR(got[i], want[i], 1e-3 * (1 + std::fabs(want[i]))) << "element " << i;
 }
 
 TEST(Search, CandidatesStartWithTheHeuristicAndAllApply) {

@@ -126,13 +126,12 @@ Optimized optimized(const Backend& backend, const UOp& ast) {
 
 namespace {
 
-// Deeper graphs raise instead of overflowing even the deep stack (a pass recurses per level).
 constexpr size_t kMaxGraphDepth = 100000;
 
-size_t graph_depth(const UOp& root) {
+size_t graph_depth(const std::vector<UOp>& roots) {
   std::unordered_map<UOp, size_t, UOpHash> depth;
   size_t deepest = 0;
-  for (const UOp& u : root.toposort()) {  // sources come first
+  for (const UOp& u : UOp::make(Op::SINK, dtypes::void_, roots).toposort()) {  // sources come first
     size_t d = 1;
     for (const UOp& s : u.src()) d = std::max(d, depth.at(s) + 1);
     depth.emplace(u, d);
@@ -146,6 +145,15 @@ const char* kernel_op_name(const UOp& ast) {
   UOp u = ast;
   while ((u.op() == Op::SINK || u.op() == Op::STORE) && !u.src().empty()) u = UOp(u.src().back());
   return op_name(u.op()).data();
+}
+
+// A kernel's buffers for ANVIL_DEBUG=3: each slot's dtype and element count, outputs first.
+std::string kernel_shape(const Kernel& k) {
+  std::ostringstream os;
+  for (size_t i = 0; i < k.buffers.size(); ++i)
+    os << (i ? (i == k.n_outputs ? " <- " : ", ") : "") << name(k.buffers[i].dtype()) << "["
+       << k.buffers[i].arg_ints()[1] << "]";
+  return os.str();
 }
 
 // The kernel checker (e.g. bounds proofs, ANVIL_CHECK_OOB) sees each kernel structure once per checker.
@@ -196,11 +204,37 @@ std::map<std::string, int64_t> merged_vars(const std::map<std::string, int64_t>&
   return all;
 }
 
-UOp realize_here(const Backend& backend, const UOp& root, const std::map<std::string, int64_t>& given_vars,
-                 jit_detail::State* jit) {
+// A root's realized value: its result graph with the storage registered under the result's uid.
+UOp registered_result(const UOp& root, const UOp& result,
+                      const std::unordered_map<int64_t, std::shared_ptr<Buffer>>& made) {
+  UOp buf = result;
+  bool prefix = false;  // a symbolic result: the first `count` elements of an upper-bound buffer
+  while (buf.op() == Op::RESHAPE || buf.op() == Op::SHRINK) {
+    prefix = prefix || buf.op() == Op::SHRINK;
+    buf = UOp(buf.src(0));  // a copy first: src(0) lives in the node being replaced
+  }
+  const int64_t uid = buf.arg_ints()[0];
+  if (prefix) return exact_copy(root, buf, made.count(uid) ? made.at(uid) : storage_of(uid));
+  if (auto it = made.find(uid); it != made.end()) {
+    register_storage(uid, it->second);
+  } else if (buf.arg_ints()[1] == 0 && !storage_of(uid)) {  // no elements: the schedule ran no kernel
+    register_storage(uid, std::make_shared<Buffer>(buf.dtype(), 0));
+  }
+  return result;
+}
+
+std::vector<UOp> realize_here(const Backend& backend, const std::vector<UOp>& roots,
+                              const std::map<std::string, int64_t>& given_vars, jit_detail::State* jit) {
   const auto start = std::chrono::steady_clock::now();
-  breadcrumb::Scope crumb("schedule", op_name(root.op()).data(), "-");
-  const Schedule s = jit_detail::schedule_for_realize(jit, root);
+  breadcrumb::Scope crumb("schedule", op_name(roots.at(0).op()).data(), "-");
+  // Deeper graphs raise instead of overflowing even the deep stack: scheduling recurses per level (a
+  // JIT replay does not, and skips the walk).
+  const Schedule s = jit_detail::schedule_for_realize(jit, roots, [&] {
+    if (const size_t depth = graph_depth(roots); depth > kMaxGraphDepth)
+      (ErrorBuilder("realize") << "the graph is " << depth << " ops deep; at most " << kMaxGraphDepth
+                               << " are supported (realize() an intermediate tensor)")
+          .raise();
+  });
   const std::map<std::string, int64_t> vars = merged_vars(given_vars, s.vars);
   std::unordered_map<int64_t, std::shared_ptr<Buffer>> made;  // outputs of this schedule, by uid
   for (size_t k = 0; k < s.kernels.size(); ++k) {
@@ -229,6 +263,7 @@ UOp realize_here(const Backend& backend, const UOp& root, const std::map<std::st
       slots.push_back(buf.get());
     }
     breadcrumb::g_slot.stage.store("run", std::memory_order_relaxed);
+    const auto kernel_start = std::chrono::steady_clock::now();
     if (opt.chunks == 1) {
       compiled->run(slots, vars);
     } else {
@@ -238,40 +273,35 @@ UOp realize_here(const Backend& backend, const UOp& root, const std::map<std::st
         compiled->run(slots, chunk_vars);
       });
     }
+    if (debug_level() >= 3) {  // each kernel's wall time, for finding the slow one (ANVIL_DEBUG=3)
+      const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - kernel_start;
+      std::fprintf(stderr, "  kernel %2zu %-10s %8.3f ms  %zu chunk(s)  %s\n", k, kernel_op_name(kernel.ast),
+                   ms.count(), static_cast<size_t>(opt.chunks), kernel_shape(kernel).c_str());
+    }
   }
   if (debug_level() >= 1) {
     const std::chrono::duration<double, std::milli> ms = std::chrono::steady_clock::now() - start;
     std::fprintf(stderr, "realize: %zu kernel(s) on %s in %.3f ms\n", s.kernels.size(),
                  std::string(backend.name).c_str(), ms.count());
   }
-  const UOp result = s.results.at(0);
-  UOp buf = result;
-  bool prefix = false;  // a symbolic result: the first `count` elements of an upper-bound buffer
-  while (buf.op() == Op::RESHAPE || buf.op() == Op::SHRINK) {
-    prefix = prefix || buf.op() == Op::SHRINK;
-    buf = UOp(buf.src(0));  // a copy first: src(0) lives in the node being replaced
-  }
-  const int64_t uid = buf.arg_ints()[0];
-  if (prefix) return exact_copy(root, buf, made.count(uid) ? made.at(uid) : storage_of(uid));
-  if (auto it = made.find(uid); it != made.end()) {
-    register_storage(uid, it->second);
-  } else if (buf.arg_ints()[1] == 0 && !storage_of(uid)) {  // no elements: the schedule ran no kernel
-    register_storage(uid, std::make_shared<Buffer>(buf.dtype(), 0));
-  }
-  return result;
+  std::vector<UOp> out;
+  for (size_t i = 0; i < roots.size(); ++i) out.push_back(registered_result(roots[i], s.results.at(i), made));
+  return out;
 }
 
 }  // namespace
 
-UOp realize_graph_on(const Backend& backend, const UOp& root, const std::map<std::string, int64_t>& vars) {
-  if (const size_t depth = graph_depth(root); depth > kMaxGraphDepth)
-    (ErrorBuilder("realize") << "the graph is " << depth << " ops deep; at most " << kMaxGraphDepth
-                             << " are supported (realize() an intermediate tensor)")
-        .raise();
-  UOp out;
+std::vector<UOp> realize_graphs_on(const Backend& backend, const std::vector<UOp>& roots,
+                                   const std::map<std::string, int64_t>& vars) {
+  if (roots.empty()) return {};
+  std::vector<UOp> out;
   jit_detail::State* const jit = jit_detail::active();  // thread-local: read before the deep stack
-  run_on_deep_stack([&] { out = realize_here(backend, root, vars, jit); });
+  run_on_deep_stack([&] { out = realize_here(backend, roots, vars, jit); });
   return out;
+}
+
+UOp realize_graph_on(const Backend& backend, const UOp& root, const std::map<std::string, int64_t>& vars) {
+  return realize_graphs_on(backend, {root}, vars).at(0);
 }
 
 UOp realize_graph(const UOp& root) { return realize_graph_on(*find_backend_named("interp"), root, {}); }
@@ -285,9 +315,17 @@ template <size_t I>
 UOp realize_nth(const UOp& root) {
   return realize_graph_on(*all_backends()[I], root, {});
 }
+template <size_t I>
+std::vector<UOp> realize_nth_all(const std::vector<UOp>& roots) {
+  return realize_graphs_on(*all_backends()[I], roots, {});
+}
 template <size_t... I>
 constexpr std::array<Realizer, sizeof...(I)> realizers(std::index_sequence<I...>) {
   return {&realize_nth<I>...};
+}
+template <size_t... I>
+constexpr std::array<MultiRealizer, sizeof...(I)> multi_realizers(std::index_sequence<I...>) {
+  return {&realize_nth_all<I>...};
 }
 constexpr size_t kMaxBackends = 8;
 
@@ -298,17 +336,21 @@ namespace {
 // Registers backend i when it is usable here; returns whether it was.
 bool install_nth(size_t i) {
   static constexpr std::array<Realizer, kMaxBackends> by_index = realizers(std::make_index_sequence<kMaxBackends>{});
+  static constexpr std::array<MultiRealizer, kMaxBackends> all_by_index =
+      multi_realizers(std::make_index_sequence<kMaxBackends>{});
   const std::span<const Backend* const> all = all_backends();
   ANVIL_CHECK(all.size() <= kMaxBackends) << "install_backends: raise kMaxBackends to " << all.size();
   if (!all[i]->unavailable().empty()) return false;
-  register_backend(std::string(all[i]->name), by_index[i]);
+  register_backend(std::string(all[i]->name), by_index[i], all_by_index[i]);
   return true;
 }
 
 }  // namespace
 
 void install_interp_realizer() {
-  register_backend("interp", &realize_graph);
+  register_backend("interp", &realize_graph, [](const std::vector<UOp>& roots) {
+    return realize_graphs_on(*find_backend_named("interp"), roots, {});
+  });
   const std::string wanted = default_backend();
   const std::span<const Backend* const> all = all_backends();
   for (size_t i = 0; i < all.size(); ++i)

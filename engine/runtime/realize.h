@@ -20,6 +20,10 @@ struct Backend;
 // storage. `vars` binds the kernels' DEFINE_VARs by name.
 UOp realize_graph_on(const Backend& backend, const UOp& root, const std::map<std::string, int64_t>& vars);
 UOp realize_graph(const UOp& root);  // on interp
+// Several roots in one schedule: a subgraph they share (a forward pass feeding the loss and the
+// gradients) is computed once. Results in the order of `roots`.
+std::vector<UOp> realize_graphs_on(const Backend& backend, const std::vector<UOp>& roots,
+                                   const std::map<std::string, int64_t>& vars);
 
 // Registers "interp" with the Tensor API, and the backend ANVIL_BACKEND names when it is another
 // built-in one (so a test binary run with ANVIL_BACKEND=c runs on c); Error if that one is

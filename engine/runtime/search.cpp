@@ -81,9 +81,9 @@ std::vector<std::vector<Opt>> search_candidates(const UOp& ast, size_t threads, 
   for (int64_t j : {16, 8, 32, 4})
     for (int64_t i : {1, 4, 2, 8}) {
       if (outs.empty()) break;
-      std::vector<Opt> o = base;
-      o.push_back({OptKind::Upcast, outs.back(), j});
+      std::vector<Opt> o = base;  // the contiguous loop last: its copies become adjacent stores (heuristic.cpp)
       if (i > 1 && outs.size() >= 2) o.push_back({OptKind::Upcast, outs[outs.size() - 2], i});
+      o.push_back({OptKind::Upcast, outs.back(), j});
       add(o);
     }
   for (int64_t k : {4, 8, 16})

@@ -7,6 +7,7 @@
 #include "engine/ir/shape.h"
 #include "engine/schedule/symbolic_dims.h"
 #include "engine/support/check.h"
+#include "engine/support/mutant.h"
 #include "engine/symbolic/simplify.h"
 
 namespace anvil {
@@ -202,20 +203,22 @@ UOp Builder::movement(const UOp& n, const Idx& idx, const UOp& valid) {
       for (size_t i = 0; i < in.size(); ++i) s[i] = in[i] == 1 ? iconst(0) : idx[i];
       return value(src, s, valid);
     case Op::SHRINK:
-      for (size_t i = 0; i < in.size(); ++i) s[i] = simplify(idx[i] + a[2 * i]);
+      for (size_t i = 0; i < in.size(); ++i) s[i] = simplify(idx[i] + (a[2 * i] + (ANVIL_MUTANT(9) ? 1 : 0)));
       return value(src, s, valid);
     case Op::FLIP:
       s = idx;
       for (int64_t ax : a)
-        s[static_cast<size_t>(ax)] = simplify(iconst(in[static_cast<size_t>(ax)] - 1) - idx[static_cast<size_t>(ax)]);
+        s[static_cast<size_t>(ax)] =
+            simplify(iconst(in[static_cast<size_t>(ax)] - (ANVIL_MUTANT(10) ? 0 : 1)) - idx[static_cast<size_t>(ax)]);
       return value(src, s, valid);
     case Op::PAD: {
       UOp inside = bool_const(true);
       for (size_t i = 0; i < in.size(); ++i) {
         const int64_t before = a[2 * i];
         s[i] = simplify(idx[i] - before);
-        if (before != 0 || a[2 * i + 1] != 0)
-          inside = both(inside, both(iconst(before).le(idx[i]), idx[i].lt(before + in[i])));
+        if (before != 0 || (a[2 * i + 1] != 0 && !ANVIL_MUTANT(7)))
+          inside = both(inside, both(iconst(before).le(idx[i]),
+                                     ANVIL_MUTANT(8) ? idx[i].le(iconst(before + in[i])) : idx[i].lt(before + in[i])));
       }
       inside = simplify(inside);
       const UOp v = value(src, s, simplify(both(valid, inside)));
@@ -236,6 +239,7 @@ UOp reduce_identity(Op op, DType dt) {
     case Op::ADD: return UOp::constant(dt, 0);
     case Op::MUL: return UOp::constant(dt, 1);
     case Op::MAX:
+      if (ANVIL_MUTANT(13) && !fl) return UOp::constant(dt, 0);
       return fl ? UOp::constant_float(dt, -INFINITY) : UOp::constant(dt, static_cast<int64_t>(int_min(dt.scalar)));
     case Op::MIN:
       return fl ? UOp::constant_float(dt, INFINITY)

@@ -6,9 +6,11 @@
 
 #include "engine/ir/shape.h"
 #include "engine/schedule/kernel_ast.h"
+#include "engine/schedule/split_reduce.h"
 #include "engine/schedule/symbolic_dims.h"
 #include "engine/support/breadcrumb.h"
 #include "engine/support/check.h"
+#include "engine/support/mutant.h"
 #include "engine/tensor/storage.h"
 
 namespace anvil {
@@ -20,13 +22,14 @@ using NodeMap = std::unordered_map<UOp, V, UOpHash>;
 
 // A view of stored data needs no kernel: RESHAPEs of a BUFFER (a reshape keeps row-major order).
 bool is_buffer_view(UOp u) {
-  while (u.op() == Op::RESHAPE) u = UOp(u.src(0));  // a copy first: src(0) lives in the node being replaced
+  // A copy first: src(0) lives in the node being replaced.
+  while (u.op() == Op::RESHAPE || (ANVIL_MUTANT(11) && u.op() == Op::PERMUTE)) u = UOp(u.src(0));
   return u.op() == Op::BUFFER;
 }
 
 // Movement ops that visit each source element at most once, so a fused reduce is not recomputed.
 bool keeps_loops(const UOp& m) {
-  if (m.op() == Op::EXPAND) return shape_numel(*m.shape()) == shape_numel(*m.src(0).shape());
+  if (m.op() == Op::EXPAND) return ANVIL_MUTANT(12) || shape_numel(*m.shape()) == shape_numel(*m.src(0).shape());
   return m.op() == Op::RESHAPE || m.op() == Op::PERMUTE || m.op() == Op::FLIP;
 }
 
@@ -150,7 +153,7 @@ class Scheduler {
 
 }  // namespace
 
-Schedule make_schedule(const std::vector<UOp>& roots) { return Scheduler(roots).run(); }
+Schedule make_schedule(const std::vector<UOp>& roots) { return Scheduler(split_large_reduces(roots)).run(); }
 
 std::vector<Kernel> schedule(const std::vector<UOp>& roots) { return make_schedule(roots).kernels; }
 

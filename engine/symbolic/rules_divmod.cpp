@@ -3,6 +3,7 @@
 #include <numeric>
 
 #include "engine/ir/range.h"
+#include "engine/support/mutant.h"
 #include "engine/symbolic/simplify.h"
 #include "engine/symbolic/terms.h"
 
@@ -66,6 +67,7 @@ UOp split_floormod(const UOp& node, const Bindings& b) {
   if (!s || d <= 1) return {};
   if (const __int128 g = common_factor(*s, d); g > 1) {
     UOp num = divided_by(*s, g);
+    if (ANVIL_MUTANT(3)) return num ? num.floormod(UOp::constant(node.dtype(), static_cast<int64_t>(d / g))) : UOp();
     return num ? num.floormod(UOp::constant(node.dtype(), static_cast<int64_t>(d / g))) * static_cast<int64_t>(g)
                : UOp();
   }
@@ -100,6 +102,8 @@ const RuleSet& divmod_rules() {
          kIndex),
     rule(floordiv(floordiv(x, c0), c1),    floordiv(x, fold(c0 * c1)),  when(c0 > 0 && c1 > 0), kIndex),
     rule(truncdiv(truncdiv(x, c0), c1),    truncdiv(x, fold(c0 * c1)),  when(c0 > 0 && c1 > 0), kIndex),
+    ANVIL_MUTANT(2) ? rule(floormod(floormod(x, c0), c1), floormod(x, c1), when(c1 > 0 && floormod(c1, c0) == 0),
+                           kIndex) :
     rule(floormod(floormod(x, c0), c1),    floormod(x, c1),             when(c1 > 0 && floormod(c0, c1) == 0),
          kIndex),
     rule(floordiv(x, c0) * c0 + floormod(x, c0), x,                     when(c0 != 0), kIndex),

@@ -1,6 +1,7 @@
 // The ring canonical form of sums: subtraction and negation as coefficients, constants to the
 // right, like terms combined, nested sums flattened into one structural order. Valid for exact
 // index integers (with overflow checks) and for wrapping integers (arithmetic mod 2^n).
+#include "engine/support/mutant.h"
 #include "engine/symbolic/simplify.h"
 #include "engine/symbolic/terms.h"
 
@@ -19,7 +20,7 @@ void recombine_divmod(Sum& s) {
           !(div.base.src(1) == mod.base.src(1)))
         continue;
       __int128 want;
-      if (__builtin_mul_overflow(mod.coeff, c, &want) || div.coeff != want) continue;
+      if (__builtin_mul_overflow(mod.coeff, c, &want) || (div.coeff != want && !ANVIL_MUTANT(4))) continue;
       div.coeff = 0;
       mod.base = a;
       break;

@@ -25,7 +25,8 @@ Tensor cumulative(const char* op, const Tensor& t, int64_t dim, std::optional<DT
   Shape square = x.shape();
   square.push_back(n);  // [.., i, j] holds x[j]
   const Tensor xe = x.unsqueeze(-2).expand(square);
-  const Tensor lower = Tensor::arange(n).reshape({n, 1}).ge(Tensor::arange(n).reshape({1, n}));
+  const Tensor steps = tensor_detail::on_device_of(Tensor::arange(n), x);
+  const Tensor lower = steps.reshape({n, 1}).ge(steps.reshape({1, n}));
   const Tensor r = product ? lower.where(xe, 1).prod(-1, false, out) : lower.where(xe, 0).sum(-1, false, out);
   return r.transpose(dim, -1);
 }

@@ -15,6 +15,7 @@ namespace {
 struct Registry {
   std::mutex mu;
   std::map<std::string, Realizer> backends;  // ordered: messages list them sorted
+  std::map<std::string, MultiRealizer> multi;
 };
 
 Registry& registry() {
@@ -32,7 +33,9 @@ std::string list_backends() {
 
 }  // namespace
 
-void register_backend(const std::string& name, Realizer realizer) {
+void register_backend(const std::string& name, Realizer realizer) { register_backend(name, realizer, nullptr); }
+
+void register_backend(const std::string& name, Realizer realizer, MultiRealizer multi) {
   if (name.empty()) (ErrorBuilder("register_backend") << "a backend needs a name").raise();
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
@@ -40,6 +43,10 @@ void register_backend(const std::string& name, Realizer realizer) {
     r.backends[name] = realizer;
   else
     r.backends.erase(name);
+  if (realizer && multi)
+    r.multi[name] = multi;
+  else
+    r.multi.erase(name);
 }
 
 std::vector<std::string> registered_backends() {
@@ -69,6 +76,13 @@ Realizer find_backend(const char* op, const std::string& device) {
   (ErrorBuilder(op) << "no backend registered as '" << device << "'" << (from_env ? " (named by ANVIL_BACKEND)" : "")
                     << "; registered backends: " << list_backends())
       .raise();
+}
+
+MultiRealizer find_multi_realizer(const std::string& device) {
+  Registry& r = registry();
+  std::lock_guard<std::mutex> lock(r.mu);
+  const auto it = r.multi.find(device);
+  return it == r.multi.end() ? nullptr : it->second;
 }
 
 std::string common_device(const char* op, const std::vector<Tensor>& tensors) {

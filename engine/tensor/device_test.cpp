@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <functional>
 #include <string>
 
 #include "engine/tensor/storage.h"
@@ -104,6 +105,41 @@ TEST_F(Device, UnknownEnvironmentBackend) {
       "' --gtest_also_run_disabled_tests "
       "--gtest_filter=Device.DISABLED_UnknownEnvironmentBackendRaisesAtFirstRealize > /dev/null 2>&1";
   EXPECT_EQ(std::system(run.c_str()), 0);
+}
+
+// Ops that build index or constant tensors of their own (one-hot compares, positions, fill values)
+// make them on the input's device: on a backend other than the default they used to mix devices.
+TEST_F(Device, OpsWithInternalConstantsStayOnTheInputsDevice) {
+  const Tensor x = Tensor::from<float>({3, 1, 2, 5, 4, 0}, Shape{2, 3}).to("fives");
+  const Tensor labels = Tensor::from<int64_t>({2, 0}).to("fives");
+  const Tensor index = Tensor::from<int64_t>({1, 0, 2, 2, 1, 0}, Shape{2, 3}).to("fives");
+  const Tensor image = Tensor::from<float>(std::vector<float>(16, 1.0f), Shape{1, 1, 4, 4}).to("fives");
+  std::vector<std::pair<const char*, std::function<Tensor()>>> ops = {
+      {"cross_entropy", [&] { return cross_entropy(x, labels); }},
+      {"one_hot", [&] { return labels.one_hot(3); }},
+      {"gather", [&] { return x.gather(1, index); }},
+      {"index", [&] { return x.index({labels.clamp(0, 1)}); }},
+      {"masked_fill", [&] { return x.masked_fill(x.gt(2), 7); }},
+      {"scatter", [&] { return x.scatter(1, index, 1.5); }},
+      {"scatter_reduce", [&] { return x.scatter_reduce(1, index, x, "amax"); }},
+      {"cumsum", [&] { return x.cumsum(1); }},
+      {"sort", [&] { return x.sort(1).second; }},
+      {"topk", [&] { return x.topk(2).first; }},
+      {"argmax", [&] { return x.argmax(1); }},
+      {"argmax 0-d", [&] { return x.sum().argmax(0); }},
+      {"max_pool2d_with_indices", [&] { return max_pool2d_with_indices(image, 2).second; }},
+      {"avg_pool2d", [&] { return avg_pool2d(image, 3, 1, 1); }},
+      {"index_put_", [&] { return Tensor(x).index_put_({labels.clamp(0, 1)}, Tensor::zeros({3}).to("fives")); }},
+      {"setitem", [&] { return Tensor(x).setitem({labels.clamp(0, 1)}, 2.0); }},
+  };
+  for (auto& [name, op] : ops) {
+    SCOPED_TRACE(name);
+    try {
+      EXPECT_EQ(op().device(), "fives");
+    } catch (const Error& e) {
+      ADD_FAILURE() << e.what();
+    }
+  }
 }
 
 }  // namespace

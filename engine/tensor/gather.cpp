@@ -18,11 +18,11 @@ void need_index_dtype(const char* op, const Tensor& index, const Tensor& self, b
       .raise();
 }
 
-// 0..n-1 as int64 along axis `at` of a tensor of rank `rank` (1 elsewhere).
-Tensor positions(int64_t n, int64_t rank, int64_t at) {
+// 0..n-1 as int64 along axis `at` of a tensor of rank `rank` (1 elsewhere), on `like`'s device.
+Tensor positions(int64_t n, int64_t rank, int64_t at, const Tensor& like) {
   Shape s(static_cast<size_t>(rank), 1);
   s[static_cast<size_t>(at)] = n;
-  return Tensor::arange(n).reshape(s);
+  return tensor_detail::on_device_of(Tensor::arange(n), like).reshape(s);
 }
 
 // x's elements at `idx` along `dim`: shape x[:dim] + idx.shape + x[dim+1:]. Values of idx outside
@@ -38,7 +38,7 @@ Tensor take(const Tensor& x, int64_t dim, const Tensor& idx) {
   mask_shape.insert(mask_shape.end(), static_cast<size_t>(b), 1);
   x_shape.insert(x_shape.end(), static_cast<size_t>(j), 1);
   x_shape.insert(x_shape.end(), s.begin() + a, s.end());
-  const Tensor mask = idx.to(dtypes::int64).unsqueeze(-1).eq(positions(n, j + 1, j)).reshape(mask_shape);
+  const Tensor mask = idx.to(dtypes::int64).unsqueeze(-1).eq(positions(n, j + 1, j, idx)).reshape(mask_shape);
   return mask.where(x.reshape(x_shape), 0).sum(a + j, false, x.dtype());
 }
 
@@ -81,7 +81,7 @@ Tensor Tensor::gather(int64_t dim, const Tensor& index) const {
   const int64_t n = shape()[dim];
   // [.., n at dim, ..] -> [.., 1 at dim, .., n] against index [.., m at dim, .., 1].
   const Tensor x = shrink(keep).unsqueeze(-1).transpose(dim, -1);
-  const Tensor mask = index.unsqueeze(-1).eq(positions(n, ndim() + 1, ndim()));
+  const Tensor mask = index.unsqueeze(-1).eq(positions(n, ndim() + 1, ndim(), index));
   return mask.where(x, 0).sum(-1, false, dtype());
 }
 
@@ -125,7 +125,7 @@ Tensor Tensor::one_hot(int64_t num_classes) const {
     num_classes = most + 1;
     num_classes = std::max<int64_t>(num_classes, 0);
   }
-  return unsqueeze(-1).eq(positions(num_classes, ndim() + 1, ndim())).to(dtypes::int64);
+  return unsqueeze(-1).eq(positions(num_classes, ndim() + 1, ndim(), *this)).to(dtypes::int64);
 }
 Tensor one_hot(const Tensor& index, int64_t num_classes) { return index.one_hot(num_classes); }
 
@@ -140,7 +140,7 @@ Tensor Tensor::masked_fill(const Tensor& mask, const Operand& value) const {
       (ErrorBuilder("masked_fill") << "expects a 0-d value tensor, got shape " << shape_str(v->shape())).raise();
     return mask.where(v->to(dtype()), *this);
   }
-  return mask.where(Tensor::full({}, std::get<Number>(value.v), dtype()), *this);
+  return mask.where(tensor_detail::on_device_of(Tensor::full({}, std::get<Number>(value.v), dtype()), *this), *this);
 }
 
 // ---- advanced indexing ----
@@ -191,8 +191,8 @@ Tensor advanced_index(const Tensor& self, const std::vector<IndexItem>& items) {
   }
   // Flatten the indexed dims into one and combine the indices into a linear one (-1: out of range).
   const int64_t first = at.front(), count = static_cast<int64_t>(at.size());
-  Tensor lin = Tensor::zeros(bshape, dtypes::int64);
-  Tensor valid = Tensor::ones(bshape, dtypes::bool_);
+  Tensor lin = tensor_detail::on_device_of(Tensor::zeros(bshape, dtypes::int64), self);
+  Tensor valid = tensor_detail::on_device_of(Tensor::ones(bshape, dtypes::bool_), self);
   int64_t total = 1;
   for (int64_t k = 0; k < count; ++k) {
     const int64_t n = x.shape()[first + k];

@@ -10,6 +10,7 @@
 
 #include "engine/support/check.h"
 #include "engine/support/error.h"
+#include "engine/support/mutant.h"
 #include "engine/tensor/float_math.h"
 
 namespace anvil::tensor_detail {
@@ -112,7 +113,9 @@ std::vector<UOp> gradient_rule(const UOp& n, const UOp& g) {
     case Op::SUB: return {g, -g};
     case Op::MUL: return {g * src_i(1), g * src_i(0)};
     case Op::MULACC: return {g * src_i(1), g * src_i(0), g};
-    case Op::FDIV: return {div(g, src_i(1)), -(g * div(n, src_i(1)))};
+    case Op::FDIV:
+      if (ANVIL_MUTANT(25)) return {div(g, src_i(1)), g * div(n, src_i(1))};
+      return {div(g, src_i(1)), -(g * div(n, src_i(1)))};
     case Op::NEG: return {-g};
     case Op::RECIP: return {-(g * n * n)};
     case Op::SQRT: return {div(g, n * c(n, 2))};
@@ -186,7 +189,7 @@ std::vector<UOp> gradients(const UOp& root, const UOp& seed, const std::vector<U
       ANVIL_CHECK(parts[i].shape() == s.shape() && parts[i].dtype() == s.dtype())
           << "gradient of " << s.brief() << " from " << u.brief() << " is " << parts[i].brief();
       auto [at, fresh] = grad.try_emplace(s, parts[i]);
-      if (!fresh) at->second = at->second + parts[i];
+      if (!fresh) at->second = ANVIL_MUTANT(26) ? parts[i] : at->second + parts[i];
     }
   }
   std::vector<UOp> out;

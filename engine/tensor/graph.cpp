@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/ir/alu.h"
+#include "engine/support/mutant.h"
 #include "engine/tensor/autograd.h"
 #include "engine/tensor/device.h"
 
@@ -31,6 +32,11 @@ Tensor derive(const UOp& uop, const std::vector<Tensor>& from, const std::string
   Tensor out(uop, keep, dev);
   inherit_autograd(out, from);  // requires_grad propagates (autograd.cpp)
   return out;
+}
+
+Tensor on_device_of(const Tensor& made, const Tensor& like) {
+  if (made.device() == like.device()) return made;
+  return derive(made.uop(), std::vector<Tensor>{made}, like.device());
 }
 
 UOp scalar_const(DType dtype, Number value) {
@@ -65,8 +71,9 @@ Shape broadcast_shape(const char* op, const Shape& a, const Shape& b) {
   const size_t rank = std::max(a.size(), b.size());
   Shape out(rank);
   for (size_t i = 0; i < rank; ++i) {
-    const int64_t x = i < rank - a.size() ? 1 : a[i - (rank - a.size())];
-    const int64_t y = i < rank - b.size() ? 1 : b[i - (rank - b.size())];
+    const bool left = ANVIL_MUTANT(28);  // aligned on the left
+    const int64_t x = left ? (i < a.size() ? a[i] : 1) : i < rank - a.size() ? 1 : a[i - (rank - a.size())];
+    const int64_t y = left ? (i < b.size() ? b[i] : 1) : i < rank - b.size() ? 1 : b[i - (rank - b.size())];
     if (x != y && x != 1 && y != 1)
       (ErrorBuilder(op) << "shapes " << shape_str(a) << " and " << shape_str(b) << " do not broadcast (dimension " << i
                         << ": " << x << " vs " << y << ")")

@@ -14,6 +14,9 @@ namespace anvil::tensor_detail {
 // Its device is theirs (Error("device") when they differ; ops check first, naming themselves), or `device`.
 Tensor derive(const UOp& uop, std::initializer_list<const Tensor*> from);
 Tensor derive(const UOp& uop, const std::vector<Tensor>& from, const std::string& device = "");
+// A tensor an op makes for itself (positions, fill values) on `like`'s device, whether or not that
+// backend is registered yet (building a graph needs none; Tensor::to checks).
+Tensor on_device_of(const Tensor& made, const Tensor& like);
 
 // A scalar CONST of `dtype` holding `value` converted as a CAST would (2.5 -> int: 2).
 UOp scalar_const(DType dtype, Number value);

@@ -89,7 +89,8 @@ PerTarget nll_terms(const char* op, const Tensor& input, const Tensor& target, c
   const int64_t c = input.shape()[static_cast<size_t>(c_axis)];
   Shape cs(input.shape().size(), 1);
   cs[static_cast<size_t>(c_axis)] = c;
-  const Tensor hit = target.unsqueeze(c_axis).eq(Tensor::arange(c).reshape(cs));  // one-hot, [N, C, d...]
+  const Tensor hit = target.unsqueeze(c_axis).eq(
+      tensor_detail::on_device_of(Tensor::arange(c), target).reshape(cs));  // one-hot, [N, C, d...]
   const Tensor picked = hit.where(input, 0).sum(c_axis);
   const Tensor valid = target.ne(ignore_index);
   Tensor tw = w ? hit.where(*w, 0).sum(c_axis) : hit.any(c_axis).to(input.dtype());

@@ -76,7 +76,7 @@ std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& input, Size2 ker
   const Tensor out = win.max(-1);
   // The flat H * W position of every window element (-1 in the padding), picked at the argmax.
   const int64_t h = p.x.shape()[2], w = p.x.shape()[3];
-  const Tensor pos = Tensor::arange(h * w).reshape({1, 1, h, w});
+  const Tensor pos = tensor_detail::on_device_of(Tensor::arange(h * w), p.x).reshape({1, 1, h, w});
   const Tensor pos_win = flat_windows(p, pos, -1, dilation).expand(win.shape());
   const Tensor idx = pos_win.gather(-1, win.argmax(-1, true)).squeeze(-1);
   return {unbatch(out, p.batched), unbatch(idx, p.batched)};
@@ -101,7 +101,7 @@ Tensor avg_pool2d(const Tensor& input, Size2 kernel, std::optional<Size2> stride
   // The divisor counts the window's elements inside the input, or inside input and padding
   // (count_include_pad), never the extra right padding of ceil_mode.
   const int64_t h = p.x.shape()[2], w = p.x.shape()[3];
-  Tensor ones = Tensor::ones({1, 1, h, w}, cd);
+  Tensor ones = tensor_detail::on_device_of(Tensor::ones({1, 1, h, w}, cd), input);
   if (count_include_pad) ones = ones.pad({{0, 0}, {0, 0}, {padding.h, padding.h}, {padding.w, padding.w}}, 1);
   Pool inner = p;
   if (count_include_pad) {

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <sstream>
 
+#include "engine/support/mutant.h"
 #include "engine/tensor/graph.h"
 
 namespace anvil {
@@ -70,7 +71,7 @@ Tensor sum_like(const char* op, Op rop, const Tensor& t, const std::vector<int64
   if (!dtype && !is_float(out)) out = out.scalar == Scalar::UInt64 ? dtypes::uint64 : dtypes::int64;
   if (out.is_ptr || out.count != 1 || out.scalar == Scalar::Void || out.scalar == Scalar::Index)
     (ErrorBuilder(op) << "dtype must be a scalar element type, not " << name(out)).raise();
-  const DType acc = is_half(out) ? dtypes::float32 : out;
+  const DType acc = is_half(out) && !ANVIL_MUTANT(27) ? dtypes::float32 : out;
   return finish(t, reduce_node(cast_to(t.uop(), out), rop, axes, acc), out, axes, keepdim);
 }
 

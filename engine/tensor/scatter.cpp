@@ -11,7 +11,7 @@
 namespace anvil {
 namespace tensor_detail {
 void need_index_dtype(const char* op, const Tensor& index, const Tensor& self, bool int32_ok);  // gather.cpp
-Tensor positions(int64_t n, int64_t rank, int64_t at);
+Tensor positions(int64_t n, int64_t rank, int64_t at, const Tensor& like);
 }  // namespace tensor_detail
 
 namespace {
@@ -47,7 +47,7 @@ Plan plan(const char* op, const Tensor& self, int64_t dim, const Tensor& index, 
     p.src_region.push_back({0, want});
   }
   p.n = self.ndim() == 0 ? 1 : self.shape()[p.dim];
-  p.mask = index.unsqueeze(-1).eq(positions(p.n, index.ndim() + 1, index.ndim()));
+  p.mask = index.unsqueeze(-1).eq(positions(p.n, index.ndim() + 1, index.ndim(), index));
   return p;
 }
 
@@ -82,7 +82,7 @@ Tensor untouched(const Tensor& self, const Tensor& src) {
 
 // The winner of duplicates: per position, the mask entry with the largest j.
 Tensor last_writer(const Plan& p, const Tensor& index) {
-  const Tensor j = positions(index.shape()[p.dim], index.ndim() + 1, p.dim);
+  const Tensor j = positions(index.shape()[p.dim], index.ndim() + 1, p.dim, index);
   const Tensor last = p.mask.where(j, -1).max(p.dim, true);
   return p.mask.logical_and(j.eq(last));
 }
@@ -112,7 +112,8 @@ Tensor Tensor::scatter(int64_t dim, const Tensor& index, const Tensor& src) cons
 }
 
 Tensor Tensor::scatter(int64_t dim, const Tensor& index, Number value) const {
-  return scatter_impl("scatter", *this, dim, index, Tensor::full(index.shape(), value, dtype()));
+  return scatter_impl("scatter", *this, dim, index,
+                      tensor_detail::on_device_of(Tensor::full(index.shape(), value, dtype()), *this));
 }
 
 Tensor Tensor::scatter_add(int64_t dim, const Tensor& index, const Tensor& src) const {
@@ -156,7 +157,7 @@ Tensor Tensor::scatter_reduce(int64_t dim, const Tensor& index, const Tensor& sr
     if (include_self) r = r * self_slot;
   } else {
     const bool is_max = reduce == "amax";
-    Tensor cand = p.mask.where(s, lowest(dtype(), is_max));
+    Tensor cand = p.mask.where(s, tensor_detail::on_device_of(lowest(dtype(), is_max), *this));
     if (include_self) cand = Tensor::cat({self_slot, cand}, p.dim);  // ties share the gradient, self too
     r = is_max ? cand.max(p.dim, true) : cand.min(p.dim, true);
   }

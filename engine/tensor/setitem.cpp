@@ -8,7 +8,7 @@
 namespace anvil {
 namespace tensor_detail {
 void need_index_dtype(const char* op, const Tensor& index, const Tensor& self, bool int32_ok);  // gather.cpp
-Tensor positions(int64_t n, int64_t rank, int64_t at);
+Tensor positions(int64_t n, int64_t rank, int64_t at, const Tensor& like);
 Tensor wrap_index(const Tensor& idx, int64_t n);
 }  // namespace tensor_detail
 
@@ -49,8 +49,8 @@ Tensor& Tensor::index_put_(const std::vector<Tensor>& indices, const Tensor& val
   }
   const int64_t k = static_cast<int64_t>(indices.size());
   // Flat position over the first k dims; -1 where any index is out of range (written nowhere).
-  Tensor lin = Tensor::zeros(bshape, dtypes::int64);
-  Tensor valid = Tensor::ones(bshape, dtypes::bool_);
+  Tensor lin = tensor_detail::on_device_of(Tensor::zeros(bshape, dtypes::int64), *this);
+  Tensor valid = tensor_detail::on_device_of(Tensor::ones(bshape, dtypes::bool_), *this);
   int64_t total = 1;
   for (int64_t d = 0; d < k; ++d) {
     const Tensor w = tensor_detail::wrap_index(indices[static_cast<size_t>(d)], shape()[d]).expand(bshape);
@@ -79,13 +79,13 @@ Tensor& Tensor::index_put_(const std::vector<Tensor>& indices, const Tensor& val
   const Tensor v = vals.to(dtype()).expand(target).reshape(vshape);  // [count, 1, rest]
   Shape mshape{count, total};
   mshape.insert(mshape.end(), rest.size(), 1);
-  const Tensor mask = lin.unsqueeze(-1).eq(tensor_detail::positions(total, 2, 1)).reshape(mshape);
+  const Tensor mask = lin.unsqueeze(-1).eq(tensor_detail::positions(total, 2, 1, lin)).reshape(mshape);
   Tensor updated;
   if (accumulate) {
     if (is_bool(dtype())) (ErrorBuilder(op) << "accumulate is not supported for bool tensors").raise();
     updated = x + mask.where(v, 0).sum(0, false, dtype());
   } else {
-    const Tensor j = Tensor::arange(count).reshape([&] {
+    const Tensor j = tensor_detail::on_device_of(Tensor::arange(count), mask).reshape([&] {
       Shape s(mshape.size(), 1);
       s[0] = count;
       return s;
@@ -102,9 +102,12 @@ Tensor& Tensor::index_put_(const std::vector<Tensor>& indices, const Tensor& val
 
 Tensor& Tensor::setitem(const std::vector<IndexItem>& items, const Operand& value) {
   need_updatable("setitem", *this);
-  const Tensor where_to = as_op("setitem", [&] { return Tensor::arange(numel()).reshape(shape()).index(items); });
-  Tensor v = std::holds_alternative<Tensor>(value.v) ? std::get<Tensor>(value.v)
-                                                     : Tensor::full({}, std::get<Number>(value.v), dtype());
+  const Tensor where_to = as_op("setitem", [&] {
+    return tensor_detail::on_device_of(Tensor::arange(numel()), *this).reshape(shape()).index(items);
+  });
+  Tensor v = std::holds_alternative<Tensor>(value.v)
+                 ? std::get<Tensor>(value.v)
+                 : tensor_detail::on_device_of(Tensor::full({}, std::get<Number>(value.v), dtype()), *this);
   while (v.ndim() > where_to.ndim() && v.shape()[0] == 1) v = v.squeeze(0);  // as PyTorch: leading 1s drop
   as_op("setitem", [&] { return tensor_detail::broadcast_shape("setitem", where_to.shape(), v.shape()); });
   if (v.ndim() > where_to.ndim() ||
@@ -137,6 +140,11 @@ Tensor& Tensor::assign(const Tensor& other) {
   if (other.shape() != shape() || other.dtype() != dtype())
     (ErrorBuilder("assign") << "expects a tensor of this one's shape and dtype " << str() << ", got " << other.str())
         .raise();
+  if (other.is_realized() && !other.autograd_state()) {  // already a buffer: share it, no copy kernel
+    rebind(other.uop(), other.keep());
+    set_autograd_state(nullptr);
+    return *this;
+  }
   const Tensor result = other.contiguous();  // a node of its own: no autograd state shared with `other`
   rebind(result.uop(), result.keep());
   set_autograd_state(result.autograd_state());

@@ -24,11 +24,12 @@ std::pair<Tensor, Tensor> sort_last(const Tensor& x, bool descending, int64_t k)
   square.push_back(n);
   const Tensor xi = x.unsqueeze(-1).expand(square);  // [.., i, j] holds x[i]
   const Tensor xj = x.unsqueeze(-2).expand(square);  // and x[j]
-  const Tensor i = Tensor::arange(n).reshape({n, 1});
-  const Tensor j = Tensor::arange(n).reshape({1, n});
+  const Tensor i = tensor_detail::on_device_of(Tensor::arange(n), x).reshape({n, 1});
+  const Tensor j = tensor_detail::on_device_of(Tensor::arange(n), x).reshape({1, n});
   const Tensor first = descending ? sorts_before(xi, xj) : sorts_before(xj, xi);  // x[j] goes before x[i]
   const Tensor rank = first.logical_or(ties(xj, xi).logical_and(j.lt(i))).sum(-1);
-  const Tensor to = rank.unsqueeze(-2).eq(Tensor::arange(k).reshape({k, 1}));  // [.., r, i]: x[i] goes to r
+  const Tensor to = rank.unsqueeze(-2).eq(
+      tensor_detail::on_device_of(Tensor::arange(k), x).reshape({k, 1}));  // [.., r, i]: x[i] goes to r
   // One term of each sum is selected: exact in any dtype (ints sum in int64, halves in float32).
   const Tensor values = to.where(x.unsqueeze(-2), 0).sum(-1).to(x.dtype());
   const Tensor indices = to.where(j, 0).sum(-1);
@@ -40,7 +41,9 @@ std::pair<Tensor, Tensor> sort_along(const char* op, const Tensor& t, int64_t di
   if (t.ndim() == 0) {
     tensor_detail::normalize_axis(op, dim, 1);
     auto [v, i] = sort_along(op, t.reshape({1}), 0, descending, k);
-    if (k && *k == 0) return {t, Tensor::zeros({}, dtypes::int64)};  // torch keeps the 0-d shape here too
+    if (k && *k == 0)
+      return {t,
+              tensor_detail::on_device_of(Tensor::zeros({}, dtypes::int64), t)};  // torch keeps the 0-d shape here too
     return {v.reshape({}), i.reshape({})};
   }
   dim = tensor_detail::normalize_axis(op, dim, t.ndim());

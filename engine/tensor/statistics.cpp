@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "engine/tensor/float_math.h"
+#include "engine/tensor/graph.h"
 
 namespace anvil {
 namespace {
@@ -66,7 +67,7 @@ Tensor arg_of(const char* op, const Tensor& t, std::optional<int64_t> axis, bool
   }
   const int64_t rank = std::max<int64_t>(t.ndim(), 1);
   const int64_t a = tensor_detail::normalize_axis(op, *axis, rank);
-  if (t.ndim() == 0) return Tensor::zeros({}, dtypes::int64);
+  if (t.ndim() == 0) return tensor_detail::on_device_of(Tensor::zeros({}, dtypes::int64), t);
   const int64_t n = t.shape()[a];
   if (n == 0)
     (ErrorBuilder(op) << "cannot take the " << (is_max ? "max" : "min") << " of no elements: axis " << a
@@ -78,7 +79,7 @@ Tensor arg_of(const char* op, const Tensor& t, std::optional<int64_t> axis, bool
   // n - i at a hit, 0 elsewhere: the first hit has the largest value.
   Shape along(t.ndim(), 1);
   along[a] = n;
-  const Tensor rev = (n - Tensor::arange(n)).reshape(along);
+  const Tensor rev = (n - tensor_detail::on_device_of(Tensor::arange(n), t)).reshape(along);
   return n - hit.where(rev, 0).max(a, keepdim);
 }
 

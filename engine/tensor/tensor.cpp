@@ -1,6 +1,8 @@
 #include "engine/tensor/tensor.h"
 
+#include <algorithm>
 #include <atomic>
+#include <map>
 
 #include "engine/support/check.h"
 #include "engine/support/error.h"
@@ -76,7 +78,41 @@ bool Tensor::is_realized() const { return buffer_leaf(impl("realize").uop) != nu
 Tensor& Tensor::realize() {
   if (is_realized()) return *this;
   const Realizer realizer = tensor_detail::find_backend("realize", impl_->device);
-  UOp out = realizer(impl_->uop);
+  take_realized(realizer(impl_->uop));
+  return *this;
+}
+
+void Tensor::realize_all(const std::vector<Tensor>& tensors) {
+  struct Group {
+    std::vector<UOp> roots;                          // each graph once
+    std::vector<std::pair<Tensor, size_t>> members;  // a handle and its root
+  };
+  std::map<std::string, Group> by_device;
+  for (const Tensor& t : tensors) {
+    if (t.is_realized()) continue;
+    Group& g = by_device[t.impl_->device];
+    const size_t at = static_cast<size_t>(std::find(g.roots.begin(), g.roots.end(), t.impl_->uop) - g.roots.begin());
+    if (at == g.roots.size()) g.roots.push_back(t.impl_->uop);
+    g.members.emplace_back(t, at);
+  }
+  for (auto& [device, g] : by_device) {
+    const Realizer one = tensor_detail::find_backend("realize", device);  // Error naming an unknown device
+    const MultiRealizer multi = tensor_detail::find_multi_realizer(device);
+    std::vector<UOp> out;
+    if (multi && g.roots.size() > 1) {
+      out = multi(g.roots);
+      ANVIL_CHECK(out.size() == g.roots.size())
+          << "the multi-realizer returned " << out.size() << " results for " << g.roots.size() << " graphs";
+    } else {
+      for (const UOp& r : g.roots) out.push_back(one(r));
+    }
+    for (auto& [t, i] : g.members)
+      if (!t.is_realized()) t.take_realized(out[i]);  // copies of one handle share the Impl
+  }
+}
+
+// Replaces this handle's graph by `out`, a realizer's RESHAPE(BUFFER) of the same shape and dtype.
+void Tensor::take_realized(UOp out) {
   const UOp* leaf = out ? buffer_leaf(out) : nullptr;
   ANVIL_CHECK(leaf && out.shape() == impl_->uop.shape() && out.dtype() == impl_->uop.dtype())
       << "the realizer returned " << (out ? out.brief() : "null") << " for " << impl_->uop.brief();
@@ -85,7 +121,6 @@ Tensor& Tensor::realize() {
   if (impl_->autograd) tensor_detail::remember_graph(*impl_->autograd, impl_->uop, impl_->keep);
   impl_->uop = std::move(out);
   impl_->keep = std::make_shared<std::vector<std::shared_ptr<Buffer>>>(1, std::move(storage));
-  return *this;
 }
 
 Buffer Tensor::to_buffer() {

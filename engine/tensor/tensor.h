@@ -82,6 +82,10 @@ using Realizer = UOp (*)(const UOp&);
 // replaces a name's realizer (nullptr removes it). The default device is ANVIL_BACKEND, else
 // "interp"; a name nobody registered raises at the first realize that needs it.
 void register_backend(const std::string& name, Realizer realizer);
+// Realizes several graphs in one schedule (results in order); optional: realize_all() falls back to
+// one Realizer call per tensor on a backend without one.
+using MultiRealizer = std::vector<UOp> (*)(const std::vector<UOp>&);
+void register_backend(const std::string& name, Realizer realizer, MultiRealizer multi);
 std::vector<std::string> registered_backends();  // sorted
 std::string default_backend();
 void set_realizer(Realizer realizer);  // register_backend(default_backend(), realizer)
@@ -121,6 +125,9 @@ class Tensor {
   // graph, shared by every copy of the handle, with the realized one. Host data needs no backend.
   // Error("realize") when no realizer is registered. One handle is not to be realized from two threads.
   Tensor& realize();
+  // Realizes every tensor of the list in one schedule per device (as tinygrad's Tensor.realize(*ts)):
+  // work they share runs once, e.g. a training step's new parameters and its loss share the forward pass.
+  static void realize_all(const std::vector<Tensor>& tensors);
   bool is_realized() const;
   Buffer to_buffer();  // realizes, then copies the elements out in row-major order
   template <class T>
@@ -393,6 +400,7 @@ class Tensor {
   std::shared_ptr<Impl> impl_;
   const Impl& impl(const char* op) const;
   void rebind(UOp uop, Keep keep);  // replaces the graph for every copy of this handle
+  void take_realized(UOp out);      // rebinds to a realizer's result, keeping its storage
 };
 
 // A tensor or a host number: the second operand of binary ops.

@@ -32,14 +32,14 @@ namespace fs = std::filesystem;
 //   -fwrapv             defence in depth: the renderer already wraps through unsigned types
 //   -fno-math-errno     lets sqrt/trunc inline; no value changes (never -ffast-math: NaN, -0 and Inf matter)
 //   -fPIC -fvisibility=hidden   for a shared object exporting only the kernel (linked by link_argv)
-//   -fno-trapping-math  lets selects of float ops be if-converted (relu's WHERE): no value changes,
-//                       anvil never reads the floating-point exception flags
+//   (not -fno-trapping-math: with it gcc 12 -O2 -march=native miscompiled an int64 sum of float->int32
+//   casts over 8 accumulators, 9 instead of -1 for one row: SplitReduce.FullReduceIsTwoKernels.../c)
 //   (not -fvect-cost-model=cheap: gcc 12 then vectorized a gated load into a read past the end of
 //   its buffer, a SEGV against the test allocator's guard page in BackendMatrix.ProgramStructures/c)
 const std::vector<std::string>& flags() {
   static const std::vector<std::string> f = {
-      "-std=c11",        "-O2",   "-march=native",       "-ffp-contract=off", "-fwrapv",
-      "-fno-math-errno", "-fPIC", "-fvisibility=hidden", "-fno-trapping-math"};
+      "-std=c11",        "-O2",   "-march=native",      "-ffp-contract=off", "-fwrapv",
+      "-fno-math-errno", "-fPIC", "-fvisibility=hidden"};
   return f;
 }
 

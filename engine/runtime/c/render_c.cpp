@@ -11,6 +11,7 @@
 
 #include "engine/runtime/backend.h"
 #include "engine/support/check.h"
+#include "engine/support/mutant.h"
 
 namespace anvil {
 namespace {
@@ -194,7 +195,8 @@ void CRenderer::emit(size_t pc) {
     case Op::BARRIER: out_ << indent() << "/* barrier: one thread */\n"; return;
     case Op::RANGE: {
       const std::string t = c_value_type(u.dtype().scalar), v = var(u, 0);
-      out_ << indent() << "for (" << t << " " << v << " = 0; " << v << " < " << lane(u.src(0), 0) << "; ++" << v
+      const char* below = ANVIL_MUTANT(18) ? " <= " : " < ";
+      out_ << indent() << "for (" << t << " " << v << " = 0; " << v << below << lane(u.src(0), 0) << "; ++" << v
            << ") {\n";
       ++depth_;
       return;

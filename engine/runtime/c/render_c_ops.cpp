@@ -9,6 +9,7 @@
 
 #include "engine/runtime/c/render_c.h"
 #include "engine/support/check.h"
+#include "engine/support/mutant.h"
 
 namespace anvil {
 namespace {
@@ -101,7 +102,8 @@ std::string int_alu(Op op, Scalar out, std::span<const std::string> in) {
     case Op::TRUNCMOD: return "anvil_tmod_" + sfx + "(" + a + ", " + b + ")";
     case Op::FLOORDIV:  // unsigned: floor is trunc
       return (is_unsigned(out) ? "anvil_tdiv_" : "anvil_fdiv_") + sfx + "(" + a + ", " + b + ")";
-    case Op::FLOORMOD: return (is_unsigned(out) ? "anvil_tmod_" : "anvil_fmod_") + sfx + "(" + a + ", " + b + ")";
+    case Op::FLOORMOD:
+      return (is_unsigned(out) || ANVIL_MUTANT(19) ? "anvil_tmod_" : "anvil_fmod_") + sfx + "(" + a + ", " + b + ")";
     case Op::MAX: return paren(a + " > " + b + " ? " + a + " : " + b);
     case Op::MIN: return paren(a + " < " + b + " ? " + a + " : " + b);
     case Op::AND: return wrap(ua + " & " + ub);
@@ -109,7 +111,7 @@ std::string int_alu(Op op, Scalar out, std::span<const std::string> in) {
     case Op::XOR: return wrap(ua + " ^ " + ub);
     case Op::SHL: return wrap(ua + " << " + count);
     case Op::SHR:  // signed: arithmetic (gcc and clang define >> of a negative value so)
-      return is_unsigned(out) ? wrap(ua + " >> " + count) : wrap(a + " >> " + count);
+      return is_unsigned(out) || ANVIL_MUTANT(21) ? wrap(ua + " >> " + count) : wrap(a + " >> " + count);
     default: ANVIL_UNREACHABLE() << "c: " << op_name(op) << " on " << name(out);
   }
   return "";
@@ -180,7 +182,7 @@ std::string c_cast(Scalar to, Scalar from, const std::string& x) {
     if (is_half(to)) return rounded(to, x);
     return "((" + c_value_type(to) + ")" + x + ")";
   }
-  if (is_float(from)) return "anvil_f2" + int_suffix(to) + "(" + x + ")";
+  if (is_float(from) && !ANVIL_MUTANT(20)) return "anvil_f2" + int_suffix(to) + "(" + x + ")";
   return "((" + c_value_type(to) + ")" + x + ")";  // int -> int wraps (bool -> int: 0/1)
 }
 

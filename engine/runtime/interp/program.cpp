@@ -8,6 +8,7 @@
 
 #include "engine/support/breadcrumb.h"
 #include "engine/support/error.h"
+#include "engine/support/mutant.h"
 
 namespace anvil::interp {
 namespace {
@@ -374,7 +375,7 @@ void Machine::exec(size_t& pc) {
       const size_t r = match_[pc];
       Slot& counter = slots_[uid_[r]];
       const __int128 next = counter.lanes[0].i + 1;
-      if (next < loop_end_[r]) {
+      if (next < loop_end_[r] + (ANVIL_MUTANT(17) ? 1 : 0)) {
         counter.lanes[0] = Value::of_int(next);
         pc = r + 1;
         return;

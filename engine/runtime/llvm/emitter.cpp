@@ -2,6 +2,7 @@
 
 #include "engine/runtime/llvm/helpers.h"
 #include "engine/support/check.h"
+#include "engine/support/mutant.h"
 
 namespace anvil::llvmbe {
 
@@ -121,7 +122,8 @@ std::string Emitter::cast(const std::string& a, Scalar from, Scalar to) {
   const int bf = int_bits(from), bt = int_bits(to);
   if (bf == bt) return a;
   if (bf > bt) return emit("trunc " + tf + " " + a + " to " + tt);
-  return emit((sgn ? "sext " : "zext ") + tf + " " + a + " to " + tt);
+  const bool ext_signed = ANVIL_MUTANT(23) ? !is_unsigned(to) : sgn;
+  return emit((ext_signed ? "sext " : "zext ") + tf + " " + a + " to " + tt);
 }
 
 std::string Emitter::round_small(const std::string& a, Scalar s) {
@@ -143,7 +145,10 @@ std::string Emitter::alu(Op op, Scalar out, const std::array<Scalar, 3>& in, con
 std::string Emitter::compare(Op op, Scalar t, const std::string& a, const std::string& b) {
   const std::string ty = reg_type(t);
   if (is_float(t)) {
-    const char* p = op == Op::CMPLT ? "olt" : op == Op::CMPLE ? "ole" : op == Op::CMPEQ ? "oeq" : "une";
+    const char* p = op == Op::CMPLT   ? "olt"
+                    : op == Op::CMPLE ? "ole"
+                    : op == Op::CMPEQ ? "oeq"
+                                      : (ANVIL_MUTANT(22) ? "one" : "une");
     return emit(std::string("fcmp ") + p + " " + ty + " " + a + ", " + b);
   }
   const bool sgn = t != Scalar::Bool && !is_unsigned(t);

@@ -13,6 +13,7 @@
 #include "engine/runtime/llvm/emitter.h"
 #include "engine/runtime/llvm/helpers.h"
 #include "engine/support/check.h"
+#include "engine/support/mutant.h"
 
 namespace anvil::llvmbe {
 namespace {
@@ -302,8 +303,8 @@ class Renderer : public Emitter {
     line("br label %" + l.latch);
     label(l.latch);
     line(l.next + " = add " + l.type + " " + l.phi + ", 1");
-    const std::string more =
-        emit(std::string("icmp ") + (l.is_signed ? "slt " : "ult ") + l.type + " " + l.next + ", " + l.end);
+    const char* below = ANVIL_MUTANT(24) ? (l.is_signed ? "sle " : "ule ") : (l.is_signed ? "slt " : "ult ");
+    const std::string more = emit(std::string("icmp ") + below + l.type + " " + l.next + ", " + l.end);
     line("br i1 " + more + ", label %" + l.body + ", label %" + l.exit);
     label(l.exit);
   }

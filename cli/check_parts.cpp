@@ -1,0 +1,290 @@
+// The parts of `anvil check`, each a child process under a time limit: the regression and corpus
+// replays, the rule and view proofs, the property suites on each backend, and a libFuzzer campaign
+// of every target (graph once per backend, each compared with ref, as the gate's smoke does).
+#include "cli/check_parts.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+
+#include "cli/paths.h"
+#include "cli/proc.h"
+#include "engine/support/hash.h"
+#include "fuzz/lib/finding.h"
+
+namespace fs = std::filesystem;
+
+namespace anvil::cli {
+namespace {
+
+std::string self_exe() { return "/proc/self/exe"; }
+
+// The last line of `output` that contains `marker`, or "".
+std::string line_with(const std::string& output, const std::string& marker) {
+  std::istringstream in(output);
+  std::string line, found;
+  while (std::getline(in, line))
+    if (line.find(marker) != std::string::npos) found = line;
+  return found;
+}
+
+long number_before(const std::string& text, const std::string& word) {
+  std::smatch m;
+  if (std::regex_search(text, m, std::regex("(\\d+) " + word))) return std::stol(m[1]);
+  return 0;
+}
+
+std::string log_path(const std::string& check) {
+  std::string name = check;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  std::error_code ec;
+  fs::create_directories(binary_dir() + "/check-logs", ec);
+  return binary_dir() + "/check-logs/" + name + ".log";
+}
+
+// A part that ran out of its limit: what it did is kept, and the row says it was stopped.
+std::string stopped(const ProcResult& r) { return r.timed_out ? " (stopped at its time limit)" : ""; }
+
+// Clean: exited 0; or stopped at its limit (the budget's doing) with no failure in what it printed.
+bool clean(const ProcResult& r, std::initializer_list<const char*> failure_markers) {
+  if (!r.timed_out) return r.exit_code == 0;
+  for (const char* m : failure_markers)
+    if (r.output.find(m) != std::string::npos) return false;
+  return true;
+}
+
+CheckRow regress_row(const std::string& backends, double limit) {
+  const ProcResult r = run_process({self_exe(), "regress"}, {}, log_path("regress"), {}, limit);
+  CheckRow row{"replay", "regress/"};
+  row.seconds = r.seconds;
+  row.ok = clean(r, {"FAIL ", "CRASH ", "TIMEOUT ", "XPASS ", "ERROR "});
+  // "regress: N cases: P passed, X xfail, F failed, C crashed, T timed out, XP xpass, E errors"
+  const std::string sum = line_with(r.output, " cases: ");
+  std::ostringstream d;
+  if (sum.find("cases:") != std::string::npos) {
+    d << number_before(sum, "cases") << " cases: " << number_before(sum, "passed") << " PASS, "
+      << number_before(sum, "xfail") << " XFAIL, " << number_before(sum, "xpass") << " XPASS, "
+      << number_before(sum, "failed") + number_before(sum, "crashed") + number_before(sum, "timed out") << " FAIL, "
+      << number_before(sum, "errors") << " errors";
+  } else {
+    d << (r.timed_out ? "stopped before its summary" : "exit " + std::to_string(r.exit_code));
+  }
+  d << "; graph cases on " << backends << stopped(r);
+  row.detail = d.str();
+  // Every case that is not PASS or XFAIL is a finding, named by its file.
+  static const std::regex bad("(^|\n)(FAIL|CRASH|TIMEOUT|XPASS|ERROR)\\s+(\\S+\\.uop)");
+  for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), bad); it != std::sregex_iterator(); ++it)
+    row.findings.push_back(source_dir() + "/regress/cases/" + (*it)[3].str());
+  return row;
+}
+
+CheckRow corpus_row(const std::string& target, double limit) {
+  const ProcResult r = run_process({binary_dir() + "/fuzz/replay_" + target, source_dir() + "/corpus/" + target}, {},
+                                   log_path("corpus-" + target), {}, limit);
+  const std::string last = line_with(r.output, "replay");
+  const std::string none = r.timed_out ? "stopped before its summary" : "exit " + std::to_string(r.exit_code);
+  return {"replay", "corpus/" + target, clean(r, {"FINDING", "ERROR"}), r.seconds,
+          (last.empty() ? none : last) + stopped(r)};
+}
+
+CheckRow rules_row(double proof_budget, double limit) {
+  // The child stops proving at its budget; the kill at `limit` is only the backstop.
+  const ProcResult r = run_process(
+      {self_exe(), "verify", "rules", "--time", std::to_string(static_cast<long>(std::max(1.0, proof_budget)))}, {},
+      log_path("rules"), {}, limit);
+  const std::string line = line_with(r.output, "rules: ");
+  // Headers name the REFUTED column too: a failure is a refuted count above 0 (or a failed exit).
+  std::smatch total;
+  const bool refuted = std::regex_search(r.output, total, std::regex("total: .*?(\\d+) refuted")) && total[1] != "0";
+  CheckRow row{"prove", "rules (Z3)", !refuted && (r.timed_out || r.exit_code == 0), r.seconds};
+  row.detail = (line.empty() ? "exit " + std::to_string(r.exit_code) : line.substr(7)) + stopped(r);
+  if (r.exit_code == 2 && r.output.find("built without Z3") != std::string::npos) {
+    row.ok = true;
+    row.detail = "not built (configure with -DANVIL_WITH_Z3=ON)";
+  }
+  if (const std::string l = line_with(r.output, "REFUTED: "); !l.empty())
+    row.detail += "; refuted:" + l.substr(l.find(':') + 1);
+  return row;
+}
+
+CheckRow views_row(int cases, double limit) {
+  const ProcResult r =
+      run_process({self_exe(), "verify", "views", "--cases", std::to_string(cases)}, {}, log_path("views"), {}, limit);
+  // "seed  CASES PROVED REFUTED UNKNOWN PADDED TIME"; the header names the REFUTED column, so the
+  // count decides, or the exit when the table came out.
+  std::smatch m;
+  const bool table = std::regex_search(r.output, m, std::regex("seed\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)\\s+(\\d+)"));
+  CheckRow row{"prove", "views (Z3)", table ? (m[3] == "0" && (r.timed_out || r.exit_code == 0)) : r.timed_out,
+               r.seconds};
+  if (table)
+    row.detail = m[1].str() + " movement sequences: " + m[2].str() + " proved, " + m[3].str() + " refuted, " +
+                 m[4].str() + " unknown";
+  else
+    row.detail = r.timed_out ? std::to_string(cases) + " movement sequences" : "exit " + std::to_string(r.exit_code);
+  if (r.exit_code == 2 && r.output.find("built without Z3") != std::string::npos)
+    row.ok = true, row.detail = "not built (configure with -DANVIL_WITH_Z3=ON)";
+  row.detail += stopped(r);
+  return row;
+}
+
+CheckRow properties_row(const std::string& backend, const std::string& seed, int cases, double limit) {
+  std::vector<std::string> argv = {binary_dir() + "/verify/test_props"};
+  // Suites that never realize a tensor run once, on interp; the rest on every backend.
+  if (backend != "interp") argv.push_back("--gtest_filter=-Symbolic.*:Text.*:UOp.*:Tolerance.*:GraphLeaves.*");
+  const ProcResult r = run_process(
+      argv, {"ANVIL_BACKEND=" + backend, "RC_PARAMS=seed=" + seed + " max_success=" + std::to_string(cases)},
+      log_path("properties@" + backend), {}, limit);
+  CheckRow row{"properties", "properties@" + backend};
+  row.seconds = r.seconds;
+  static const std::regex ok_line("\\[       OK \\] \\S+ \\(\\d+ ms\\)"),
+      failed_line("\\[  FAILED  \\] \\S+ \\(\\d+ ms\\)");
+  const auto count = [&](const std::regex& re) {
+    return static_cast<long>(std::distance(std::sregex_iterator(r.output.begin(), r.output.end(), re), {}));
+  };
+  const long passed = count(ok_line), failed = count(failed_line);
+  // A run stopped at its limit is not a failure: the suites that finished passed.
+  row.ok = clean(r, {"[  FAILED  ]"});
+  std::ostringstream d;
+  d << passed << " suites passed";
+  if (failed) d << ", " << failed << " FAILED";
+  d << " (" << cases << " cases each";
+  if (!r.timed_out && r.exit_code != 0 && !failed) d << ", exit " << r.exit_code;
+  d << ")" << stopped(r);
+  row.detail = d.str();
+  return row;
+}
+
+// Reduced cases the child `anvil fuzz` printed, each written to the findings folder.
+std::vector<std::string> save_findings(const std::string& check, const std::string& target, const std::string& output,
+                                       const std::string& findings_dir) {
+  std::vector<std::string> paths;
+  std::string name = check;
+  for (char& c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c))) c = '-';
+  fs::create_directories(findings_dir);
+  const std::string marker = "reduced case (file it with --file):\n";
+  for (size_t p = output.find(marker); p != std::string::npos;) {
+    const size_t begin = p + marker.size();
+    const size_t next = output.find(marker, begin);
+    const std::string text = output.substr(begin, next == std::string::npos ? std::string::npos : next - begin);
+    char id[17];
+    std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(hash_bytes(text)));
+    const fs::path path = fs::path(findings_dir) / (name + "-" + std::string(id).substr(0, 8) + ".uop");
+    std::ofstream(path) << text;
+    paths.push_back(path.string());
+    p = next;
+  }
+  // Nothing reproduced: the raw artifacts are still worth a look.
+  std::error_code missing;
+  if (paths.empty())
+    for (const auto& e : fs::directory_iterator(fs::path(binary_dir()) / "fuzz-work" / target / "artifacts", missing)) {
+      const fs::path dst = fs::path(findings_dir) / (name + "-" + e.path().filename().string());
+      std::error_code ec;
+      fs::copy_file(e.path(), dst, fs::copy_options::overwrite_existing, ec);
+      if (!ec) paths.push_back(dst.string());
+    }
+  return paths;
+}
+
+CheckRow fuzz_row(const std::string& target, const std::string& backend, const std::string& seed,
+                  const std::string& findings_dir, double limit) {
+  const std::string check = "fuzz " + target + (backend.empty() ? "" : "@" + backend);
+  // libFuzzer counts its own time after loading the corpus: leave it room to start and to
+  // reproduce a finding before the kill at `limit`.
+  const long fuzz_s = std::max(1L, std::lround(limit - 4));
+  std::vector<std::string> env;
+  if (!backend.empty()) env.push_back("ANVIL_FUZZ_BACKENDS=" + backend);
+  const ProcResult r = run_process({self_exe(), "fuzz", target, "--time", std::to_string(fuzz_s), "--seed", seed}, env,
+                                   log_path(check), {}, limit);
+  CheckRow row{"fuzz", check};
+  row.seconds = r.seconds;
+  row.fuzz = true;
+  std::smatch m;
+  // "fuzz T: N execs in S s (R/s), U new corpus units, exit E"; else libFuzzer's last status line.
+  static const std::regex summary("fuzz \\S+: (\\d+) execs in \\S+ s \\((\\d+)/s\\), (\\d+) new corpus units");
+  static const std::regex status("#(\\d+)\\s+\\w+\\s.*exec/s: (\\d+)");
+  std::ostringstream d;
+  if (std::regex_search(r.output, m, summary)) {
+    row.execs = std::stol(m[1]), row.execs_per_sec = std::stol(m[2]);
+    d << m[3].str() << " new units";
+  } else {
+    for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), status); it != std::sregex_iterator(); ++it)
+      row.execs = std::stol((*it)[1]), row.execs_per_sec = std::stol((*it)[2]);
+  }
+  row.ok = r.exit_code == 0 || r.timed_out;
+  const bool finding = r.output.find("=== anvil finding") != std::string::npos ||
+                       r.output.find("ERROR: libFuzzer") != std::string::npos ||
+                       r.output.find("==ERROR: ") != std::string::npos;
+  if (finding || (!r.timed_out && r.exit_code != 0)) {
+    row.ok = false;
+    row.findings = save_findings(check, target, r.output, findings_dir);
+    const std::string sig = line_with(r.output, "=== anvil finding: ");
+    d << (d.tellp() > 0 ? "; " : "") << "FINDING "
+      << (sig.empty() ? "exit " + std::to_string(r.exit_code) : sig.substr(19));
+  }
+  if (target == "graph") d << (d.tellp() > 0 ? "; " : "") << backend << " vs ref";
+  row.detail = d.str() + stopped(r);
+  if (row.detail.rfind(' ', 0) == 0) row.detail.erase(0, 1);
+  return row;
+}
+
+bool wanted(const CheckConfig& c, const std::string& part) {
+  return c.parts.empty() || std::find(c.parts.begin(), c.parts.end(), part) != c.parts.end();
+}
+
+}  // namespace
+
+std::vector<CheckTask> check_tasks(const CheckConfig& c) {
+  std::vector<CheckTask> tasks;
+  std::string backends;
+  for (const std::string& be : c.backends) backends += (backends.empty() ? "" : ",") + be;
+  // Shares of the lane-seconds (budget x jobs): each fixed part is stopped at its share; what a part
+  // leaves unused goes to the fuzz campaigns, which split the rest evenly (about half of it).
+  const double lane_s = c.budget_s * std::max(1, c.jobs);
+  const size_t n_targets = fuzz::all_targets().size();
+  // The fractions are of a full run; a run of some parts scales them up to fill the budget.
+  double all = wanted(c, "fuzz") ? 0.51 : 0;
+  all += (wanted(c, "replay") ? 0.20 : 0) + (wanted(c, "prove") ? 0.14 : 0) + (wanted(c, "properties") ? 0.15 : 0);
+  auto share = [&](double fraction, size_t n = 1) {
+    return std::max(2.5, lane_s * fraction / all / static_cast<double>(std::max<size_t>(1, n)));
+  };
+  if (wanted(c, "replay"))
+    tasks.push_back({"replay", "regress/", false, share(0.12), "", [=](double l) { return regress_row(backends, l); }});
+  if (wanted(c, "prove")) {
+    const double rules = share(0.10);  // uncached rules only: a rerun proves what changed
+    tasks.push_back(
+        {"prove", "rules (Z3)", false, rules, "", [=](double l) { return rules_row(std::max(1.0, l - 3), l); }});
+  }
+  if (wanted(c, "properties")) {
+    const int cases = std::clamp(static_cast<int>(c.budget_s / 4), 10, 1000);  // 30 cases each at 120 s
+    for (const std::string& be : c.backends)
+      tasks.push_back({"properties", "properties@" + be, false, share(0.15, c.backends.size()), "",
+                       [=](double l) { return properties_row(be, c.seed, cases, l); }});
+  }
+  if (wanted(c, "prove")) {
+    const int views = std::clamp(static_cast<int>(c.budget_s / 6), 5, 200);
+    tasks.push_back({"prove", "views (Z3)", false, share(0.04), "", [=](double l) { return views_row(views, l); }});
+  }
+  if (wanted(c, "replay"))
+    for (const fuzz::Target& t : fuzz::all_targets()) {
+      const std::string name(t.name);
+      tasks.push_back({"replay", "corpus/" + name, false, share(0.08, n_targets), "",
+                       [=](double l) { return corpus_row(name, l); }});
+    }
+  if (wanted(c, "fuzz"))
+    for (const fuzz::Target& t : fuzz::all_targets()) {
+      const std::string name(t.name);
+      // graph once per backend, each against ref; they share one work folder, so one at a time.
+      const std::vector<std::string> per = name == "graph" ? c.backends : std::vector<std::string>{""};
+      for (const std::string& be : per)
+        tasks.push_back({"fuzz", "fuzz " + name + (be.empty() ? "" : "@" + be), true, 0, "fuzz-work/" + name,
+                         [=](double l) { return fuzz_row(name, be, c.seed, c.findings_dir, l); }});
+    }
+  return tasks;
+}
+
+}  // namespace anvil::cli
