@@ -46,21 +46,6 @@ bool tensor_dtype(const DType& d) {
   return !d.is_ptr && d.count == 1 && d.scalar != Scalar::Void && d.scalar != Scalar::Index;
 }
 
-std::string value_text(Scalar s, const Value& v) {
-  if (v.poison) return "poison";
-  std::ostringstream os;
-  if (is_float(s)) {
-    os.precision(17);
-    os << v.f;
-    char bits[32];
-    std::snprintf(bits, sizeof bits, " (0x%llx)", static_cast<unsigned long long>(value_bits(s, v)));
-    os << bits;
-  } else {
-    os << to_string(v.i);
-  }
-  return os.str();
-}
-
 Finding finding(const UOp& root, const std::string& backend, const char* kind, const std::string& msg) {
   return Finding{{"graph", std::string(op_name(root.op())), backend, kind}, msg + "\ngraph:\n" + to_text(root)};
 }
@@ -147,6 +132,21 @@ std::string generate_graph(Source& src) {
 }
 
 }  // namespace
+
+std::string value_text(Scalar s, const Value& v) {
+  if (v.poison) return "poison";
+  std::ostringstream os;
+  if (is_float(s)) {
+    os.precision(17);
+    os << v.f;
+    char bits[32];
+    std::snprintf(bits, sizeof bits, " (0x%llx)", static_cast<unsigned long long>(value_bits(s, v)));
+    os << bits;
+  } else {
+    os << to_string(v.i);
+  }
+  return os.str();
+}
 
 std::string GraphStats::str() const {
   std::ostringstream os;

@@ -25,6 +25,9 @@ Outcome check_graph(const UOp& root);
 // its output, null for no elements. In a campaign it runs in the kernel worker (worker.h).
 std::shared_ptr<Buffer> realize_on(const UOp& bound, const std::string& backend);
 
+// An element as a mismatch message shows it: "poison", an integer, or a float with its bits.
+std::string value_text(Scalar s, const Value& v);
+
 // Running totals over this process's checks: how many output elements were compared and how many
 // of them ref gave as NaN or poison (a generator whose outputs are mostly NaN tests little).
 struct GraphStats {

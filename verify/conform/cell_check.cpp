@@ -20,21 +20,6 @@
 namespace anvil::conform {
 namespace {
 
-std::string value_text(Scalar s, const Value& v) {
-  if (v.poison) return "poison";
-  std::ostringstream os;
-  if (is_float(s)) {
-    os.precision(17);
-    os << v.f;
-    char bits[32];
-    std::snprintf(bits, sizeof bits, " (0x%llx)", static_cast<unsigned long long>(value_bits(s, v)));
-    os << bits;
-  } else {
-    os << to_string(v.i);
-  }
-  return os.str();
-}
-
 // The first element where `got` leaves `want` (the graph fuzzer's rule: poison in `want` accepts
 // anything, NaN only NaN, floats within the tolerance), as a Verdict; Ok when none.
 Verdict compare(const UOp& root, const std::vector<Value>& want, const Buffer& got, const char* against) {
@@ -58,8 +43,8 @@ Verdict compare(const UOp& root, const std::vector<Value>& want, const Buffer& g
     if (ok) continue;
     std::ostringstream msg;
     msg << "against " << against << ": element " << i << " " << fuzz::index_text(static_cast<int64_t>(i), shape)
-        << " of " << name(root.dtype()) << " " << shape_str(shape) << ": got " << value_text(s, g) << ", " << against
-        << " " << value_text(s, w);
+        << " of " << name(root.dtype()) << " " << shape_str(shape) << ": got " << fuzz::value_text(s, g) << ", "
+        << against << " " << fuzz::value_text(s, w);
     if (is_float(s) && !g.poison) msg << " (tolerance " << tol.bound(w.f) << ", " << tol.terms << " terms)";
     return {Verdict::Fail, msg.str(), g.poison ? "poison" : "mismatch"};
   }
