@@ -131,6 +131,50 @@ CheckRow views_row(int cases, double limit) {
   return row;
 }
 
+// Counts of a GoogleTest run's finished tests, and whether it is clean (stopped at its limit with
+// no failure counts as clean: the budget stopped it).
+struct GtestCounts {
+  long passed = 0, failed = 0;
+};
+GtestCounts gtest_counts(const ProcResult& r) {
+  static const std::regex ok_line("\\[       OK \\] \\S+ \\(\\d+ ms\\)"),
+      failed_line("\\[  FAILED  \\] \\S+ \\(\\d+ ms\\)");
+  const auto count = [&](const std::regex& re) {
+    return static_cast<long>(std::distance(std::sregex_iterator(r.output.begin(), r.output.end(), re), {}));
+  };
+  return {count(ok_line), count(failed_line)};
+}
+
+// An oracle suite outside the tensor layer, in an order drawn from the seed (a short budget checks
+// another part of it on another seed): finite-difference gradients of every differentiable op-table
+// row, and anvil's gradients against torch autograd. A suite not built (no libtorch) is a skipped row.
+CheckRow oracle_row(const std::string& check, const std::string& binary, const std::string& why_missing,
+                    const std::string& seed, double limit) {
+  CheckRow row{"properties", check};
+  if (!fs::exists(binary)) {
+    row.ok = true;
+    row.detail = "not built (" + why_missing + ")";
+    return row;
+  }
+  const std::string gtest_seed = std::to_string(std::stoull(seed.substr(0, 9)) % 99999 + 1);
+  const ProcResult r =
+      run_process({binary, "--gtest_shuffle", "--gtest_random_seed=" + gtest_seed}, {}, log_path(check), {}, limit);
+  row.seconds = r.seconds;
+  const GtestCounts n = gtest_counts(r);
+  row.ok = clean(r, {"[  FAILED  ]"});
+  std::ostringstream d;
+  d << n.passed << " op rows passed";
+  if (n.failed) d << ", " << n.failed << " FAILED";
+  if (!r.timed_out && r.exit_code != 0 && !n.failed) d << ", exit " << r.exit_code;
+  d << stopped(r);
+  row.detail = d.str();
+  static const std::regex failed_name("\\[  FAILED  \\] (\\S+) \\(\\d+ ms\\)");
+  for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), failed_name); it != std::sregex_iterator();
+       ++it)
+    row.detail += "; " + (*it)[1].str();
+  return row;
+}
+
 CheckRow properties_row(const std::string& backend, const std::string& seed, int cases, double limit) {
   std::vector<std::string> argv = {binary_dir() + "/verify/test_props"};
   // Suites that never realize a tensor run once, on interp; the rest on every backend.
@@ -140,12 +184,7 @@ CheckRow properties_row(const std::string& backend, const std::string& seed, int
       log_path("properties@" + backend), {}, limit);
   CheckRow row{"properties", "properties@" + backend};
   row.seconds = r.seconds;
-  static const std::regex ok_line("\\[       OK \\] \\S+ \\(\\d+ ms\\)"),
-      failed_line("\\[  FAILED  \\] \\S+ \\(\\d+ ms\\)");
-  const auto count = [&](const std::regex& re) {
-    return static_cast<long>(std::distance(std::sregex_iterator(r.output.begin(), r.output.end(), re), {}));
-  };
-  const long passed = count(ok_line), failed = count(failed_line);
+  const auto [passed, failed] = gtest_counts(r);
   // A run stopped at its limit is not a failure: the suites that finished passed.
   row.ok = clean(r, {"[  FAILED  ]"});
   std::ostringstream d;
@@ -248,7 +287,7 @@ std::vector<CheckTask> check_tasks(const CheckConfig& c) {
   const size_t n_targets = fuzz::all_targets().size();
   // The fractions are of a full run; a run of some parts scales them up to fill the budget.
   double all = wanted(c, "fuzz") ? 0.51 : 0;
-  all += (wanted(c, "replay") ? 0.20 : 0) + (wanted(c, "prove") ? 0.14 : 0) + (wanted(c, "properties") ? 0.15 : 0);
+  all += (wanted(c, "replay") ? 0.20 : 0) + (wanted(c, "prove") ? 0.14 : 0) + (wanted(c, "properties") ? 0.21 : 0);
   auto share = [&](double fraction, size_t n = 1) {
     return std::max(2.5, lane_s * fraction / all / static_cast<double>(std::max<size_t>(1, n)));
   };
@@ -264,6 +303,16 @@ std::vector<CheckTask> check_tasks(const CheckConfig& c) {
     for (const std::string& be : c.backends)
       tasks.push_back({"properties", "properties@" + be, false, share(0.15, c.backends.size()), "",
                        [=](double l) { return properties_row(be, c.seed, cases, l); }});
+  }
+  if (wanted(c, "properties")) {
+    tasks.push_back({"properties", "gradients (finite differences)", false, share(0.03), "", [=](double l) {
+                       return oracle_row("gradients (finite differences)", binary_dir() + "/verify/test_grad",
+                                         "configure with -DANVIL_WITH_TESTS=ON", c.seed, l);
+                     }});
+    tasks.push_back({"properties", "torch: gradients", false, share(0.03), "", [=](double l) {
+                       return oracle_row("torch: gradients", binary_dir() + "/verify/test_torch_grad",
+                                         "needs libtorch-dev and -DANVIL_WITH_TORCH=ON", c.seed, l);
+                     }});
   }
   if (wanted(c, "prove")) {
     const int views = std::clamp(static_cast<int>(c.budget_s / 6), 5, 200);

@@ -337,6 +337,33 @@ TEST(Opt, HeuristicBlocksALargeMatmul) {
   }
 }
 
+// Both operands row-major along the reduce loop (x @ W^T with a small W): accumulators along k, no
+// tile; a transposing copy: 16 x 4 blocks; a 784-column weight gradient: 16 x 16 (16 vector
+// accumulators when a row takes one vector). Each list keeps the values on every backend.
+TEST(Opt, HeuristicDotProductsTransposesAndNarrowTiles) {
+  const OptTarget wide{1, true}, narrow{1, false};
+  const UOp x = host(iota(128 * 256), {128, 256}), w = host(iota(10 * 256, 0.125f), {10, 256});
+  const Kernel dot = only_kernel(schedule({matmul(x, permute(w, {1, 0}))}));
+  EXPECT_EQ(choose_opts(dot.ast, wide), (std::vector<Opt>{{OptKind::Unroll, 2, 16}}))
+      << to_string(choose_opts(dot.ast, wide));
+  EXPECT_EQ(choose_opts(dot.ast, narrow), (std::vector<Opt>{{OptKind::Unroll, 2, 8}}));
+  const Kernel tr = only_kernel(schedule({un(Op::CONTIGUOUS, permute(host(iota(256 * 784), {256, 784}), {1, 0}))}));
+  EXPECT_EQ(choose_opts(tr.ast, wide), (std::vector<Opt>{{OptKind::Upcast, 0, 16}, {OptKind::Upcast, 1, 4}}));
+  const UOp g = host(iota(128 * 256), {128, 256}), in = host(iota(128 * 784, 0.125f), {128, 784});
+  const Kernel grad = only_kernel(schedule({matmul(permute(g, {1, 0}), in)}));
+  EXPECT_EQ(choose_opts(grad.ast, wide), (std::vector<Opt>{{OptKind::Upcast, 0, 16}, {OptKind::Upcast, 1, 16}}))
+      << to_string(choose_opts(grad.ast, wide));
+  for (const Kernel* k : {&dot, &tr})
+    for (const OptTarget& t : {wide, narrow}) {
+      const std::vector<Opt> opts = choose_opts(k->ast, t);
+      const std::vector<uint8_t> want = run(*all_backends()[0], *k, k->ast);
+      for (const Backend* b : all_backends()) {
+        if (!b->unavailable().empty()) continue;
+        EXPECT_EQ(run(*b, *k, apply_opts(k->ast, opts)), want) << b->name << " " << to_string(opts);
+      }
+    }
+}
+
 // Random action lists (any kind, loop and factor that applies) keep the values of kernels of every
 // shape class, on interp: the actions are checked as a system, not one at a time.
 TEST(Opt, RandomActionListsKeepTheValues) {

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "engine/ir/shape.h"
+#include "engine/schedule/contraction.h"
 #include "engine/schedule/kernel_ast.h"
 #include "engine/schedule/split_reduce.h"
 #include "engine/schedule/symbolic_dims.h"
@@ -55,10 +56,15 @@ class Scheduler {
   Schedule run() {
     const NodeSet root_set(roots_.begin(), roots_.end());
     breadcrumb::Scope crumb("schedule", nullptr, "-");  // a crash names the node being scheduled
+    stored_ = contraction_realizes(
+        topo_, [&](const UOp& u) { return root_set.count(u) || u.op() == Op::BUFFER; },
+        [&](const UOp& u) { return sym_.of(u) != nullptr; });
     for (const UOp& n : topo_) {
       breadcrumb::set_op(op_name(n.op()).data());
       const bool root = root_set.count(n) && !is_buffer_view(n);
-      if (root || n.op() == Op::CONTIGUOUS || (n.op() == Op::REDUCE_AXIS && !fusable_reduce(n, root_set))) realize(n);
+      if (root || n.op() == Op::CONTIGUOUS || stored_.count(n) ||
+          (n.op() == Op::REDUCE_AXIS && !fusable_reduce(n, root_set)))
+        realize(n);
     }
     Schedule out;
     NodeSet done;
@@ -93,7 +99,7 @@ class Scheduler {
         if (in_group(user.op(), opgroup::Movement) && !keeps_loops(user)) return false;
         // A symbolic axis the reduce lacks is a broadcast over it, even where its value is 1 (no EXPAND).
         if (var_axes(user) > var_axes(n)) return false;
-        if (roots.count(user) || user.op() == Op::CONTIGUOUS || user.op() == Op::REDUCE_AXIS) {
+        if (roots.count(user) || user.op() == Op::CONTIGUOUS || user.op() == Op::REDUCE_AXIS || stored_.count(user)) {
           ends.insert(user);
           continue;
         }
@@ -148,6 +154,7 @@ class Scheduler {
   NodeMap<std::vector<UOp>> users_;
   NodeMap<UOp> buffer_;  // realized node -> the BUFFER that will hold it
   NodeSet pending_;      // realized nodes that need a kernel
+  NodeSet stored_;       // nodes a contraction reads better stored (contraction.h)
   SymbolicDims sym_;     // symbolic axes of every node (BIND)
 };
 

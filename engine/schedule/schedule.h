@@ -2,8 +2,10 @@
 // The scheduler: a lazy tensor graph becomes kernels. Realization points are the roots, CONTIGUOUS,
 // existing BUFFERs, and reduce outputs whose consumers need other loops (a broadcast, pad or shrink
 // of the result on the way to the next realization point) or that feed more than one realization
-// point. Everything else fuses: an elementwise chain, its elementwise producers (recomputed in each
-// kernel that reads them), and a reduce feeding elementwise work over its own output loops.
+// point, and what a contraction reads better stored (a producer it broadcasts, an operand it reads
+// across its tile with a stride: contraction.h). Everything else fuses: an elementwise chain, its
+// elementwise producers (recomputed in each kernel that reads them), and a reduce feeding
+// elementwise work over its own output loops.
 //
 // A kernel AST is SINK(STORE(INDEX(DEFINE_GLOBAL 0, idx), value)): idx is an index expression over
 // the output's RANGEs, inputs are LOAD(INDEX(DEFINE_GLOBAL slot, idx[, gate])[, 0]) with movement ops
