@@ -147,9 +147,10 @@ GtestCounts gtest_counts(const ProcResult& r) {
 
 // An oracle suite outside the tensor layer, in an order drawn from the seed (a short budget checks
 // another part of it on another seed): finite-difference gradients of every differentiable op-table
-// row, and anvil's gradients against torch autograd. A suite not built (no libtorch) is a skipped row.
+// row, anvil's gradients against torch autograd, its dtype promotion and op rows against torch. A
+// suite not built (no libtorch) is a skipped row.
 CheckRow oracle_row(const std::string& check, const std::string& binary, const std::string& why_missing,
-                    const std::string& seed, double limit) {
+                    const std::string& seed, double limit, const std::string& filter = "") {
   CheckRow row{"properties", check};
   if (!fs::exists(binary)) {
     row.ok = true;
@@ -157,13 +158,14 @@ CheckRow oracle_row(const std::string& check, const std::string& binary, const s
     return row;
   }
   const std::string gtest_seed = std::to_string(std::stoull(seed.substr(0, 9)) % 99999 + 1);
-  const ProcResult r =
-      run_process({binary, "--gtest_shuffle", "--gtest_random_seed=" + gtest_seed}, {}, log_path(check), {}, limit);
+  std::vector<std::string> argv = {binary, "--gtest_shuffle", "--gtest_random_seed=" + gtest_seed};
+  if (!filter.empty()) argv.push_back("--gtest_filter=" + filter);
+  const ProcResult r = run_process(argv, {}, log_path(check), {}, limit);
   row.seconds = r.seconds;
   const GtestCounts n = gtest_counts(r);
   row.ok = clean(r, {"[  FAILED  ]"});
   std::ostringstream d;
-  d << n.passed << " op rows passed";
+  d << n.passed << " passed";
   if (n.failed) d << ", " << n.failed << " FAILED";
   if (!r.timed_out && r.exit_code != 0 && !n.failed) d << ", exit " << r.exit_code;
   d << stopped(r);
@@ -287,7 +289,7 @@ std::vector<CheckTask> check_tasks(const CheckConfig& c) {
   const size_t n_targets = fuzz::all_targets().size();
   // The fractions are of a full run; a run of some parts scales them up to fill the budget.
   double all = wanted(c, "fuzz") ? 0.51 : 0;
-  all += (wanted(c, "replay") ? 0.20 : 0) + (wanted(c, "prove") ? 0.14 : 0) + (wanted(c, "properties") ? 0.21 : 0);
+  all += (wanted(c, "replay") ? 0.20 : 0) + (wanted(c, "prove") ? 0.14 : 0) + (wanted(c, "properties") ? 0.32 : 0);
   auto share = [&](double fraction, size_t n = 1) {
     return std::max(2.5, lane_s * fraction / all / static_cast<double>(std::max<size_t>(1, n)));
   };
@@ -309,9 +311,21 @@ std::vector<CheckTask> check_tasks(const CheckConfig& c) {
                        return oracle_row("gradients (finite differences)", binary_dir() + "/verify/test_grad",
                                          "configure with -DANVIL_WITH_TESTS=ON", c.seed, l);
                      }});
+    const std::string no_torch = "needs libtorch-dev and -DANVIL_WITH_TORCH=ON";
     tasks.push_back({"properties", "torch: gradients", false, share(0.03), "", [=](double l) {
-                       return oracle_row("torch: gradients", binary_dir() + "/verify/test_torch_grad",
-                                         "needs libtorch-dev and -DANVIL_WITH_TORCH=ON", c.seed, l);
+                       return oracle_row("torch: gradients", binary_dir() + "/verify/test_torch_grad", no_torch, c.seed,
+                                         l);
+                     }});
+    // The dtype promotion table, whole (the engine and ref share it, so only torch can judge it), then
+    // op rows on ref and the engine against torch, as many as the share allows.
+    // Its share is mostly libtorch's start (seconds under load); the table itself takes milliseconds.
+    tasks.push_back({"properties", "torch: promotion", false, share(0.08), "", [=](double l) {
+                       return oracle_row("torch: promotion", binary_dir() + "/verify/test_torch_oracle", no_torch,
+                                         c.seed, l, "TorchPromotion.*");
+                     }});
+    tasks.push_back({"properties", "torch: ops", false, share(0.03), "", [=](double l) {
+                       return oracle_row("torch: ops", binary_dir() + "/verify/test_torch_oracle", no_torch, c.seed, l,
+                                         "Rows/*");
                      }});
   }
   if (wanted(c, "prove")) {

@@ -39,6 +39,16 @@ const char* name_of(at::ScalarType t) {
   return "unknown";
 }
 
+}  // namespace
+
+std::string promote_types(const std::string& a, const std::string& b) {
+  const DtypeInfo *da = info(a), *db = info(b);
+  if (!da || !db || da->widened || db->widened) return "";
+  return name_of(at::promote_types(da->type, db->type));
+}
+
+namespace {
+
 struct Unsupported {
   std::string why;
 };

@@ -32,6 +32,10 @@ struct Result {
   PlainTensor value;  // when ok
 };
 
+// torch.promote_types of two anvil dtype names, as an anvil dtype name; "" when either has no torch
+// type of its own (uint16/32/64, which torch 1.13 lacks).
+std::string promote_types(const std::string& a, const std::string& b);
+
 bool has_op(const std::string& name);
 std::vector<std::string> op_names();
 
