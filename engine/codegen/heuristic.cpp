@@ -177,7 +177,7 @@ std::vector<Opt> choose_opts(const UOp& ast, const OptTarget& target) {
   bool tiled = false;
   // Transposes: a load that reads along an outer output loop and strides along the last gets copies
   // of that outer loop, so each pass over the last loop reads runs of consecutive elements.
-  if (!has_reduce(cur) && outs.size() >= 2) {
+  if (!reduces && outs.size() >= 2) {
     const int64_t last = outs.back();
     for (size_t i = outs.size() - 1; i-- > 0;) {
       const KernelAxis* a = axis_with_id(axes, outs[i]);
