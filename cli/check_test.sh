@@ -42,7 +42,7 @@ for r in out["rows"]:
     assert r["part"] in ("replay", "prove", "properties", "fuzz"), r["part"]
     assert isinstance(r["ok"], bool) and isinstance(r["findings"], list)
 for b in out["backends"]:
-    assert "fuzz graph@" + b in names and "properties@" + b in names, b
+    assert "fuzz graph@" + b in names and "properties@" + b in names and "edges@" + b in names, b
 for part in ("replay", "prove", "properties", "fuzz"):
     assert any(r["part"] == part for r in out["rows"]), part
 assert out["clean"] == all(r["ok"] for r in out["rows"])

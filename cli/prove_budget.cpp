@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "engine/support/hash.h"
@@ -75,9 +76,9 @@ std::string code_source_hash(const Rule& r, const std::string& source_dir) {
 
 std::string proof_key(const std::string& set, const Rule& r, const std::string& domain, const std::string& z3_version,
                       const std::string& source_dir) {
-  // An injected bug (ci/mutants) changes what a rule does at run time, not its text: never share verdicts.
-  const std::string proof = " | proof " + proof_code_hash(source_dir) +
-                            (active_mutant() ? " | mutant " + std::to_string(active_mutant()) : std::string());
+  const std::string proof = " | proof " + proof_code_hash(source_dir);
+  // A table rule's verdict is a function of its printed text, which a change to the rule changes, so
+  // a run proves the rules a change touched first, as it would after an edit to the table.
   if (!r.is_code()) {
     for (Scalar s : verify::proof_dtypes(r.domain, true))
       if (name(s) == domain) return verify::VerdictCache::key(set, r, s, z3_version) + proof;
@@ -85,7 +86,10 @@ std::string proof_key(const std::string& set, const Rule& r, const std::string& 
   }
   const std::string source = code_source_hash(r, source_dir);
   if (source.empty()) return "";  // unknown code: never cached
-  return set + " | " + r.name + " | code " + source + " | instances | z3 " + z3_version + proof;
+  // An injected bug (ci/mutants) changes what a code rule does at run time, not its file: never share
+  // those verdicts between mutants.
+  const std::string mutant = active_mutant() ? " | mutant " + std::to_string(active_mutant()) : std::string();
+  return set + " | " + r.name + " | code " + source + " | instances | z3 " + z3_version + proof + mutant;
 }
 
 BudgetedRules prove_rules_within(const std::vector<const RuleSet*>& sets, const verify::VerifyOptions& opt,
@@ -104,65 +108,99 @@ BudgetedRules prove_rules_within(const std::vector<const RuleSet*>& sets, const 
     out.skipped.push_back(skipped);
     out.not_proven += skipped;
   };
-  // One proof: the cached verdict, else proved now (and cached at once: a run stopped at its
-  // limit keeps what it proved), else "not proven this run".
-  auto verdict = [&](verify::RuleRow row, const Rule& r, auto&& prove) {
-    const std::string key = proof_key(row.set, r, row.domain, report.z3_version, source_dir);
-    const auto t1 = Clock::now();
-    if (std::optional<verify::ProofResult> hit = key.empty() ? std::nullopt : cache.find(key)) {
-      row.verdict = hit->verdict, row.detail = hit->detail, row.rlimit_used = hit->rlimit_used;
-      row.cached = true;
-      ++out.cached;
-    } else if (!time_left()) {
-      row.detail = kNotProven;
-      return add(std::move(row), true);
-    } else {
-      const verify::ProofResult p = prove();
-      row.verdict = p.verdict, row.detail = p.detail, row.rlimit_used = p.rlimit_used;
-      ++out.proven_now;
-      if (!key.empty()) {
-        cache.put(key, p);
-        cache.save();
-      }
-    }
-    row.seconds = since(t1);
-    add(std::move(row), false);
+  // Every proof to make, in report order; each is decided in one of two passes, then reported in order.
+  struct Job {
+    verify::RuleRow row;
+    const Rule* rule = nullptr;
+    std::function<verify::ProofResult()> prove;  // empty: a row with no proof (not encoded)
+    bool done = false, skipped = false;
   };
+  std::vector<Job> jobs;
   for (const RuleSet* set : sets)
     for (const Rule& r : set->rules()) {
       if (r.is_code()) {
-        verdict({set->name(), r.name, "instances", r.location(), verify::Verdict::Unknown, ""}, r, [&] {
-          smt::Context ctx;  // one per rule: a verdict never depends on what was checked before it
-          const verify::InstanceCheck c =
-              verify::check_code_rule(ctx, r, opt.code_expressions, opt.max_instances, opt.seed, opt.instance_rlimit);
-          std::ostringstream d;
-          verify::ProofResult p{verify::Verdict::Checked, "", c.rlimit_used};
-          if (c.refuted > 0) {
-            p.verdict = verify::Verdict::Refuted;
-            d << c.refuted << " of " << c.fired << " instances refuted; first: " << c.counterexample;
-          } else if (c.proved == 0) {
-            p.verdict = verify::Verdict::Unknown;
-            d << "no instance proved (" << c.fired << " fired in " << opt.code_expressions << " generated expressions, "
-              << c.unknown << " unknown, " << c.skipped << " not encodable)";
-          } else {
-            d << "checked on " << c.proved << " symbolic instances";
-            if (c.unknown || c.skipped) d << " (" << c.unknown << " unknown, " << c.skipped << " not encodable)";
-          }
-          p.detail = d.str();
-          return p;
-        });
+        jobs.push_back({{set->name(), r.name, "instances", r.location(), verify::Verdict::Unknown, ""}, &r, [&opt, &r] {
+                          smt::Context ctx;  // one per rule: a verdict never depends on what was checked before it
+                          const verify::InstanceCheck c = verify::check_code_rule(
+                              ctx, r, opt.code_expressions, opt.max_instances, opt.seed, opt.instance_rlimit);
+                          std::ostringstream d;
+                          verify::ProofResult p{verify::Verdict::Checked, "", c.rlimit_used};
+                          if (c.refuted > 0) {
+                            p.verdict = verify::Verdict::Refuted;
+                            d << c.refuted << " of " << c.fired << " instances refuted; first: " << c.counterexample;
+                          } else if (c.proved == 0) {
+                            p.verdict = verify::Verdict::Unknown;
+                            d << "no instance proved (" << c.fired << " fired in " << opt.code_expressions
+                              << " generated expressions, " << c.unknown << " unknown, " << c.skipped
+                              << " not encodable)";
+                          } else {
+                            d << "checked on " << c.proved << " symbolic instances";
+                            if (c.unknown || c.skipped)
+                              d << " (" << c.unknown << " unknown, " << c.skipped << " not encodable)";
+                          }
+                          p.detail = d.str();
+                          return p;
+                        }});
         continue;
       }
       for (Scalar s : verify::proof_dtypes(r.domain, opt.wide))
-        verdict({set->name(), r.name, name(s), r.location(), verify::Verdict::Unknown, ""}, r, [&] {
-          smt::Context ctx;  // fresh, so a verdict has no history
-          return verify::prove_rule(ctx, r, s, opt.rlimit, opt.fuse_ms);
-        });
+        jobs.push_back({{set->name(), r.name, name(s), r.location(), verify::Verdict::Unknown, ""}, &r, [&opt, &r, s] {
+                          smt::Context ctx;  // fresh, so a verdict has no history
+                          return verify::prove_rule(ctx, r, s, opt.rlimit, opt.fuse_ms);
+                        }});
       if (has(r.domain, Domain::Other))
-        add({set->name(), r.name, to_string(Domain::Other), r.location(), verify::Verdict::NotEncoded,
-             "the " + to_string(Domain::Other) + " domain is not encoded yet"},
-            false);
+        jobs.push_back({{set->name(), r.name, to_string(Domain::Other), r.location(), verify::Verdict::NotEncoded,
+                         "the " + to_string(Domain::Other) + " domain is not encoded yet"},
+                        &r,
+                        {}});
     }
+  // First the cached verdicts and the table's proofs never tried (each well under a second), then
+  // the code rules' instance checks never made, then, while time is left, the proofs whose last
+  // verdict was unknown (a Z3 timeout): so a rule an edit changed is proved before the slow ones.
+  auto prove_now = [&](Job& j, const std::string& key) {
+    const auto t1 = Clock::now();
+    const verify::ProofResult p = j.prove();
+    j.row.verdict = p.verdict, j.row.detail = p.detail, j.row.rlimit_used = p.rlimit_used;
+    j.row.seconds = since(t1);
+    ++out.proven_now;
+    if (!key.empty()) {
+      cache.put(key, p);  // at once: a run stopped at its limit keeps what it proved
+      cache.save();
+    }
+    j.done = true;
+  };
+  std::vector<std::pair<Job*, std::string>> code, retry;
+  for (Job& j : jobs) {
+    if (!j.prove) {
+      j.done = true;
+      continue;
+    }
+    const std::string key = proof_key(j.row.set, *j.rule, j.row.domain, report.z3_version, source_dir);
+    const std::optional<verify::ProofResult> hit = key.empty() ? std::nullopt : cache.find(key);
+    if (hit && hit->verdict != verify::Verdict::Unknown) {
+      j.row.verdict = hit->verdict, j.row.detail = hit->detail, j.row.rlimit_used = hit->rlimit_used;
+      j.row.cached = true;
+      ++out.cached;
+      j.done = true;
+    } else if (hit) {
+      retry.emplace_back(&j, key);
+    } else if (j.rule->is_code()) {
+      code.emplace_back(&j, key);  // instance checks take seconds: after the table's proofs
+    } else if (time_left()) {
+      prove_now(j, key);
+    }
+  }
+  for (auto* list : {&code, &retry})
+    for (auto& [j, key] : *list)
+      if (time_left()) prove_now(*j, key);
+  for (Job& j : jobs) {
+    if (!j.done) {
+      const std::optional<verify::ProofResult> last =
+          cache.find(proof_key(j.row.set, *j.rule, j.row.domain, report.z3_version, source_dir));
+      j.row.detail = last ? std::string(kNotProven) + "; unknown when last tried" : kNotProven;
+    }
+    add(std::move(j.row), !j.done);
+  }
   // The termination checks are cheap next to the proofs but still code runs: skipped past the budget.
   if (time_left()) {
     std::vector<std::pair<std::string, const RuleSet*>> labelled;

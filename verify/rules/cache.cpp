@@ -46,7 +46,7 @@ std::optional<ProofResult> VerdictCache::find(const std::string& key) const {
 }
 
 void VerdictCache::put(const std::string& key, const ProofResult& r) {
-  if (r.verdict == Verdict::Unknown) return;  // worth another try (a later Z3, a larger rlimit)
+  // An unknown is kept too, so a budgeted run retries it only after the proofs never tried (cli/prove_budget.h).
   entries_[key] = r;
   dirty_ = true;
 }

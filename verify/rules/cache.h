@@ -1,7 +1,8 @@
 #pragma once
 // Verdicts of declarative rules, kept in a text file between runs: one line per key (set, rule
 // text with its guard, proof dtype, encoding revision, Z3 version), so a rerun proves only what
-// changed. Code rules are never cached: their code can change under the same name.
+// changed. Code rules are never cached: their code can change under the same name. Unknown verdicts
+// are kept too: a budgeted run (cli/prove_budget.h) retries them after the proofs never tried.
 #include <map>
 #include <optional>
 #include <string>

@@ -67,7 +67,8 @@ RulesReport verify_rules(const VerifyOptions& opt) {
         const std::string key = VerdictCache::key(set->name(), r, s, report.z3_version);
         const auto t1 = Clock::now();
         ProofResult p;
-        if (std::optional<ProofResult> hit = cache.find(key)) {
+        const std::optional<ProofResult> hit = cache.find(key);
+        if (hit && hit->verdict != Verdict::Unknown) {  // an unknown is tried again
           p = *hit;
           row.cached = true;
         } else {
