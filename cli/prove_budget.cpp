@@ -163,6 +163,10 @@ BudgetedRules prove_rules_within(const std::vector<const RuleSet*>& sets, const 
     j.row.verdict = p.verdict, j.row.detail = p.detail, j.row.rlimit_used = p.rlimit_used;
     j.row.seconds = since(t1);
     ++out.proven_now;
+    // At once, on stderr: a run killed at its limit (anvil check's rules row) still shows what it refuted.
+    if (p.verdict == verify::Verdict::Refuted)
+      std::fprintf(stderr, "  REFUTED: %s: %s [%s] at %s: %s\n", j.row.set.c_str(), j.row.rule.c_str(),
+                   j.row.domain.c_str(), j.row.location.c_str(), p.detail.c_str());
     if (!key.empty()) {
       cache.put(key, p);  // at once: a run stopped at its limit keeps what it proved
       cache.save();
@@ -207,6 +211,10 @@ BudgetedRules prove_rules_within(const std::vector<const RuleSet*>& sets, const 
     for (const RuleSet* set : sets) labelled.emplace_back(set->name(), set);
     if (sets.size() > 1) labelled.emplace_back("all (simplify)", &symbolic_rules());
     for (const auto& [label, set] : labelled) {
+      if (!time_left()) {  // each set's check takes seconds: none starts past the budget
+        out.termination_skipped = true;
+        break;
+      }
       const verify::FixedPointCheck f = verify::check_fixed_point(*set, opt.termination_expressions, opt.seed);
       report.termination.push_back(
           {label, verify::find_reduction_order(*set), f.instances, f.fixed_points, f.max_rewrites});
