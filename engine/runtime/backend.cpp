@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/support/check.h"
+#include "engine/support/env.h"
 
 namespace anvil {
 
@@ -10,6 +11,12 @@ const Backend& interp_backend();  // engine/runtime/interp/interp_backend.cpp
 const Backend& c_backend();       // engine/runtime/c/c_backend.cpp
 #if ANVIL_WITH_LLVM
 const Backend& llvm_backend();  // engine/runtime/llvm/llvm_backend.cpp
+#endif
+#if ANVIL_WITH_OPENCL
+const Backend& opencl_backend();  // engine/runtime/opencl/opencl_backend.cpp
+#endif
+#if ANVIL_WITH_CUDA
+const Backend& cuda_backend();  // engine/runtime/cuda/cuda_backend.cpp
 #endif
 
 namespace {
@@ -21,6 +28,12 @@ std::vector<const Backend*> make_registry() {
   all.push_back(&c_backend());
 #if ANVIL_WITH_LLVM
   all.push_back(&llvm_backend());
+#endif
+#if ANVIL_WITH_OPENCL
+  all.push_back(&opencl_backend());
+#endif
+#if ANVIL_WITH_CUDA
+  all.push_back(&cuda_backend());
 #endif
   return all;
 }
@@ -50,10 +63,20 @@ class HostProgram final : public Program {
   std::shared_ptr<void> keep_;
 };
 
+// ANVIL_SKIP_BACKENDS (names, comma-separated) leaves compiled backends out of this process's
+// registry: the gate's unit tests skip those whose whole suite runs nightly (CMakeLists.txt).
+std::vector<const Backend*> without_skipped(std::vector<const Backend*> all) {
+  const std::string skip = "," + env_string("ANVIL_SKIP_BACKENDS") + ",";
+  std::erase_if(all, [&](const Backend* b) {
+    return b->name != "interp" && skip.find("," + std::string(b->name) + ",") != std::string::npos;
+  });
+  return all;
+}
+
 }  // namespace
 
 std::span<const Backend* const> all_backends() {
-  static const std::vector<const Backend*> registry = make_registry();
+  static const std::vector<const Backend*> registry = without_skipped(make_registry());
   return registry;
 }
 

@@ -48,7 +48,8 @@ struct Backend {
   std::string (*compiler_id)();
 };
 
-// The explicit registry: interp first, then each compiled backend built in (ANVIL_WITH_*).
+// The explicit registry: interp first, then each compiled backend built in (ANVIL_WITH_*), less
+// those named in ANVIL_SKIP_BACKENDS (comma-separated; the gate's unit tests skip opencl so).
 std::span<const Backend* const> all_backends();
 const Backend* find_backend_named(std::string_view name);  // nullptr if not built in
 

@@ -11,6 +11,7 @@
 #include "engine/codegen/linearize.h"
 #include "engine/codegen/opt.h"
 #include "engine/runtime/backend.h"
+#include "engine/runtime/cuda/render_cuda.h"
 #include "engine/runtime/realize.h"
 #include "engine/schedule/schedule.h"
 #include "engine/support/error.h"
@@ -80,11 +81,18 @@ constexpr std::string_view kChangesHeader =
     "| date | files changed | reason |\n"
     "|---|---|---|\n";
 
+// cuda's kernels are pinned on every machine: its renderer is plain text, built without CUDA, while
+// the backend registers only in a build with ANVIL_WITH_CUDA (then it renders the same text).
+constexpr Backend kCudaRenderOnly{"cuda", [] { return std::string("cuda: rendered only in this build"); }, render_cuda,
+                                  nullptr, [] { return std::string(); }};
+
 }  // namespace
 
 std::vector<const Backend*> backends() {
   const std::span<const Backend* const> all = all_backends();
-  return {all.begin(), all.end()};
+  std::vector<const Backend*> out(all.begin(), all.end());
+  if (!find_backend_named("cuda")) out.push_back(&kCudaRenderOnly);
+  return out;
 }
 
 std::string normalize(std::string_view source) {

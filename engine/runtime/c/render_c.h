@@ -4,7 +4,8 @@
 // giving interp's values (engine/runtime/interp/program.h, engine/ir/alu.h) with total code:
 // unsigned arithmetic for wrapping integers, guarded divisors, masked shift counts, saturating
 // float->int casts, float16/bfloat16 stored as uint16_t and computed in float32, rounded after
-// every op. Vector values are rendered lane by lane as scalars.
+// every op. Vector values are rendered lane by lane as scalars. The walk over the program is the
+// C-family renderer's (render_c_family.h), shared with opencl and cuda; this is its c dialect.
 #include <span>
 #include <string>
 #include <string_view>

@@ -1,0 +1,129 @@
+// The C-family renderer's dialects (render_c_family.h) where the backends' own tests do not reach:
+// the cuda dialect, which cannot run here. Every backend-matrix program is rendered as CUDA and
+// compiled by nvcc when this machine has it (the text NVRTC gets on a GPU machine); its launch rule
+// and ABI are checked as text. c's and opencl's texts are pinned by golden/ and run by their tests.
+#include "engine/runtime/c/render_c_family.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "engine/codegen/linearize.h"
+#include "engine/runtime/backend_matrix_cases.h"
+#include "engine/runtime/cuda/render_cuda.h"
+#include "engine/schedule/graph_test_util.h"
+#include "engine/schedule/schedule.h"
+
+namespace anvil {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace graph_test;
+
+const char* const kNvcc = "/usr/local/cuda/bin/nvcc";
+
+std::vector<UOp> program_of(const UOp& graph) {
+  const std::vector<Kernel> ks = schedule({graph});
+  EXPECT_EQ(ks.size(), 1u);
+  return linearize(ks.front().ast);
+}
+
+// Every program of backend_matrix_test.cpp, named.
+std::vector<std::pair<std::string, std::vector<UOp>>> matrix_programs() {
+  std::vector<std::pair<std::string, std::vector<UOp>>> out;
+  for (Scalar s : matrix::all_scalars()) {
+    out.emplace_back("alu_" + std::string(name(s)), matrix::alu_case(s).program);
+    out.emplace_back("cast_" + std::string(name(s)), matrix::cast_case(s).program);
+  }
+  for (const matrix::StructureCase& c : matrix::structure_cases()) out.emplace_back(c.name, c.program);
+  return out;
+}
+
+// nvcc's exit status on `source` (its messages in `log`), compiled as NVRTC will: device code
+// only, for sm_90, no contraction. Warning 177 (a static function never called) is the macro-made
+// helpers a kernel does not use.
+int nvcc(const std::string& source, std::string& log) {
+  const fs::path dir = fs::temp_directory_path() / ("anvil-render-cuda-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "k.cu") << source;
+  const std::string cmd = std::string(kNvcc) + " -x cu --cubin -arch=sm_90 --fmad=false -diag-suppress 177 -o " +
+                          (dir / "k.cubin").string() + " " + (dir / "k.cu").string() + " > " + (dir / "log").string() +
+                          " 2>&1";
+  const int rc = std::system(cmd.c_str());
+  std::ifstream in(dir / "log");
+  std::ostringstream s;
+  s << in.rdbuf();
+  log = s.str();
+  fs::remove_all(dir);
+  return rc;
+}
+
+// Every backend-matrix program (every ALU op and cast on every dtype, loops, reductions, gated
+// loads, IF, DEFINE_VAR, vectors) renders to CUDA that nvcc compiles. One translation unit, each
+// kernel's text in a namespace of its own (their helpers are static and would clash), so nvcc
+// starts once.
+TEST(RenderCuda, EveryBackendMatrixProgramCompilesWithNvcc) {
+  if (access(kNvcc, X_OK) != 0) GTEST_SKIP() << "no " << kNvcc;
+  std::string unit;
+  size_t k = 0;
+  for (const auto& [label, program] : matrix_programs()) {
+    const std::string text = render_cuda(program, "k" + std::to_string(k));
+    unit += "// " + label + "\nnamespace case" + std::to_string(k++) + " {\n" + text + "}\n";
+  }
+  std::string log;
+  EXPECT_EQ(nvcc(unit, log), 0) << log.substr(0, 20000);
+  EXPECT_EQ(log.find("warning"), std::string::npos) << log.substr(0, 20000);
+}
+
+// The ABI render_cuda.h promises: extern "C", anvil_ prefix, one byte pointer per slot, then vars.
+TEST(RenderCuda, KernelHasTheDocumentedAbi) {
+  UOp a = host(iota(6), {6}), b = host(iota(6), {6});
+  const std::vector<UOp> prog = program_of(bin(Op::ADD, a, b));
+  const std::string text = render_cuda(prog, "add");
+  EXPECT_NE(text.find("extern \"C\" __global__ void anvil_add(unsigned char* b0, unsigned char* b1, unsigned char* "
+                      "b2, const long long* vars) {"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(cuda_entry_name("anvil_add"), "anvil_add");
+  EXPECT_EQ(render_cuda(prog, "anvil_add"), text);
+  EXPECT_EQ(text.find("#include"), std::string::npos) << "NVRTC has no host headers";
+}
+
+// An elementwise kernel's outer loop is the grid, blocks of 256 (or the whole extent when smaller),
+// guarded; a full reduction (accumulator before the loop, store after it) runs in one thread.
+TEST(RenderCuda, OuterOutputLoopBecomesThreads) {
+  UOp small = host(iota(24), {6, 4});
+  const CudaLaunch e = cuda_launch(program_of(bin(Op::MUL, small, small)));
+  EXPECT_TRUE(e.parallel);
+  EXPECT_EQ(e.num_slots, 2);
+  EXPECT_GT(e.block, 1);
+  EXPECT_LE(e.block, 256);
+  EXPECT_EQ(e.grid, 1);
+
+  UOp big = host(iota(1000), {1000});
+  const std::vector<UOp> prog = program_of(bin(Op::MUL, big, big));
+  const CudaLaunch l = cuda_launch(prog);
+  ASSERT_TRUE(l.parallel);
+  const int64_t extent = find_thread_loop(prog).extent;
+  EXPECT_EQ(l.block, std::min<int64_t>(256, extent));
+  EXPECT_EQ(l.grid, (extent + l.block - 1) / l.block);
+  EXPECT_GE(l.grid * l.block, extent);
+  const std::string text = render_cuda(prog, "k");
+  EXPECT_NE(text.find("blockIdx.x * blockDim.x + threadIdx.x); "), std::string::npos) << text;
+  EXPECT_NE(text.find(" < ((int64_t)" + std::to_string(extent) + ")"), std::string::npos) << "the guard idx < extent\n"
+                                                                                          << text;
+
+  const std::vector<UOp> full = program_of(sum(small, {0, 1}));
+  const CudaLaunch f = cuda_launch(full);
+  EXPECT_FALSE(f.parallel);
+  EXPECT_EQ(f.grid, 1);
+  EXPECT_EQ(f.block, 1);
+  EXPECT_EQ(render_cuda(full, "k").find("threadIdx"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace anvil

@@ -1,0 +1,96 @@
+#include "engine/runtime/cuda/cuda_backend.h"
+
+#include <algorithm>
+#include <mutex>
+
+#include "engine/runtime/cuda/cuda_runtime.h"
+#include "engine/runtime/cuda/render_cuda.h"
+#include "engine/support/check.h"
+#include "engine/support/error.h"
+
+namespace anvil {
+namespace {
+
+std::mutex stats_mutex;
+CudaBuildStats stats;
+
+std::string unavailable() { return cuda_device_info().error; }
+
+// The device and its target, the driver, NVRTC's version and every option: what decides the binary.
+std::string compiler_id() {
+  const CudaDeviceInfo& i = cuda_device_info();
+  if (!i.error.empty()) return "cuda (unavailable: " + i.error + ")";
+  const NvrtcInfo& n = nvrtc_info();
+  std::string id = "cuda " + i.device + "; " + i.arch + "; driver " + std::to_string(i.driver_version) + "; nvrtc " +
+                   std::to_string(n.major) + "." + std::to_string(n.minor) + ";";
+  for (const std::string& o : nvrtc_options()) id += " " + o;
+  return id;
+}
+
+std::string render(std::span<const UOp> program, const std::string& fn_name) { return render_cuda(program, fn_name); }
+
+// The slots a program stores to: copied back after each run.
+std::vector<int64_t> stored_slots(std::span<const UOp> program) {
+  std::vector<int64_t> out;
+  for (const UOp& u : program) {
+    if (u.op() != Op::STORE) continue;
+    UOp p = u.src(0);
+    while (p.op() == Op::INDEX || p.op() == Op::CAST) p = UOp(p.src(0));
+    if (p.op() == Op::DEFINE_GLOBAL && std::find(out.begin(), out.end(), p.arg_int()) == out.end())
+      out.push_back(p.arg_int());
+  }
+  return out;
+}
+
+class CudaProgram final : public Program {
+ public:
+  CudaProgram(std::shared_ptr<CudaKernel> kernel, CudaLaunch launch, std::vector<std::string> vars,
+              std::vector<int64_t> stored)
+      : kernel_(std::move(kernel)), launch_(launch), vars_(std::move(vars)), stored_(std::move(stored)) {}
+
+  void run(std::span<Buffer* const> buffers, const std::map<std::string, int64_t>& vars) override {
+    std::vector<int64_t> values;
+    for (const std::string& name : vars_) {
+      const auto it = vars.find(name);
+      ANVIL_CHECK(it != vars.end()) << "cuda: DEFINE_VAR " << name << " is not bound";
+      values.push_back(it->second);
+    }
+    kernel_->run(buffers, launch_.num_slots, values, launch_.grid, launch_.block, stored_);
+  }
+
+ private:
+  std::shared_ptr<CudaKernel> kernel_;
+  CudaLaunch launch_;
+  std::vector<std::string> vars_;
+  std::vector<int64_t> stored_;
+};
+
+std::shared_ptr<Program> compile(std::span<const UOp> program, const std::string& source, const std::string& fn_name) {
+  const CudaDeviceInfo& info = cuda_device_info();
+  if (!info.error.empty()) (ErrorBuilder("cuda") << "no device for kernel " << fn_name << ": " << info.error).raise();
+  double seconds = 0;
+  std::shared_ptr<CudaKernel> kernel = cuda_build(source, cuda_entry_name(fn_name), &seconds);
+  if (seconds > 0) {
+    std::lock_guard<std::mutex> lock(stats_mutex);
+    ++stats.builds;
+    stats.seconds += seconds;
+  }
+  auto inner =
+      std::make_shared<CudaProgram>(std::move(kernel), cuda_launch(program), var_names(program), stored_slots(program));
+  // Each slot is its own device copy: a buffer stored to and read through another slot would diverge.
+  return alias_checked("cuda", "each slot is a separate device copy", program, std::move(inner));
+}
+
+}  // namespace
+
+CudaBuildStats cuda_build_stats() {
+  std::lock_guard<std::mutex> lock(stats_mutex);
+  return stats;
+}
+
+const Backend& cuda_backend() {
+  static const Backend backend{"cuda", &unavailable, &render, &compile, &compiler_id};
+  return backend;
+}
+
+}  // namespace anvil

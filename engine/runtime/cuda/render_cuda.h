@@ -1,0 +1,41 @@
+#pragma once
+// The `cuda` backend's renderer: a linear program (engine/codegen/linearize.h) as one CUDA C++ kernel
+// for NVRTC with interp's values: the cuda dialect of the C-family renderer (render_c_family.h), the
+// c backend's expressions and helpers as device code (no host headers: it declares the <stdint.h>
+// names itself; float16/bfloat16 emulated as in opencl, no cuda_fp16.h). The runtime
+// (cuda_runtime.h) and the backend (cuda_backend.cpp) rely only on what is declared here.
+//
+// Compile with --fmad=false: CUDA has no FP_CONTRACT pragma, and a fused a*b+c would not round twice
+// as interp does. Never --use_fast_math (IEEE division and sqrt are NVRTC's default).
+//
+// The kernel's ABI:
+//   extern "C" __global__ void anvil_NAME(unsigned char* b0, ..., unsigned char* bN, const long long* vars)
+// with one byte pointer per DEFINE_GLOBAL slot 0..N and `vars` holding the DEFINE_VARs sorted by name
+// (var_names(), as the host ABI), at least one element, in device memory.
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "engine/ir/uop.h"
+
+namespace anvil {
+
+struct CudaLaunch {
+  int64_t num_slots = 0;  // kernel buffer arguments, before `vars`
+  int64_t grid = 1;       // blocks (0: nothing is launched)
+  int64_t block = 1;      // threads per block
+  bool parallel = false;  // the outer loop became blockIdx.x * blockDim.x + threadIdx.x (grid-stride, guarded)
+};
+
+// How the program will be launched: grid and block sizes, and the slots. The outer loop's rule is
+// opencl_launch's (find_thread_loop); blocks of 256 threads (the extent when smaller), grid =
+// ceil(extent / block) capped at 2^31 - 1 (the kernel's loop strides over the rest); else one thread.
+CudaLaunch cuda_launch(std::span<const UOp> program);
+
+// The kernel's name for entry point `fn_name`: prefixed with "anvil_" unless it already is.
+std::string cuda_entry_name(const std::string& fn_name);
+
+// The whole program text: the helpers the kernel calls and the kernel (cuda_entry_name), extern "C".
+std::string render_cuda(std::span<const UOp> program, const std::string& fn_name);
+
+}  // namespace anvil

@@ -1,0 +1,42 @@
+#pragma once
+// The OpenCL runtime under the `opencl` backend: one device (the first platform's first device, or
+// the first whose platform name contains $ANVIL_OPENCL_PLATFORM), one context and one in-order
+// queue for the process, made on first use. The OpenCL headers stay inside this folder: callers
+// see plain C++ types only.
+//
+// Before the first OpenCL call, POCL_CACHE_DIR is set (only when unset) to "pocl" under
+// kernel_cache_dir(), so PoCL keeps the kernels it compiles across runs.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/ir/buffer.h"
+
+namespace anvil {
+
+struct OpenClDeviceInfo {
+  std::string error;  // "" when a device is usable, else why not
+  std::string platform, platform_version, device, device_version, driver_version;
+  bool fp64 = false;  // cl_khr_fp64
+};
+
+// The process's device, probed once; never throws or aborts (a missing platform is `error`).
+const OpenClDeviceInfo& opencl_device_info();
+
+// A built kernel. run() uploads every slot, launches `global_size` work-items (none when 0),
+// and downloads the slots in `stored`; concurrent runs are serialized (one queue, one cl_kernel).
+class OpenClKernel {
+ public:
+  virtual ~OpenClKernel() = default;
+  virtual void run(std::span<Buffer* const> buffers, int64_t num_slots, const std::vector<int64_t>& vars,
+                   int64_t global_size, const std::vector<int64_t>& stored) = 0;
+};
+
+// Builds `source` with `options` for the device and finds kernel `fn_name`. A build failure is an
+// engine bug (ANVIL_CHECK with the source and PoCL's log). Sets `build_seconds` to the build time.
+std::shared_ptr<OpenClKernel> opencl_build(const std::string& source, const std::string& options,
+                                           const std::string& fn_name, double* build_seconds = nullptr);
+
+}  // namespace anvil

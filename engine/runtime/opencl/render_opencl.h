@@ -1,0 +1,45 @@
+#pragma once
+// The `opencl` backend's renderer: a linear program (engine/codegen/linearize.h) as one OpenCL C
+// 1.2 kernel with interp's values: the opencl dialect of the C-family renderer (render_c_family.h),
+// so built from the c backend's pieces (c_alu, c_cast, c_literal and the helpers of c_prelude_for,
+// adapted to OpenCL C: typedefs for <stdint.h>, __builtin_memcpy, the sin table in __constant memory).
+// The rules are the c backend's: wrapping integers, guarded divisors, masked shifts, saturating
+// float->int casts, no fp contraction (#pragma OPENCL FP_CONTRACT OFF); float16/bfloat16 are stored
+// as 16-bit integers and computed in float32 (PoCL 3.1 has no cl_khr_fp16, so the halves are always
+// emulated). The half helpers round through double, as c's do, so a program with half or float64
+// values needs cl_khr_fp64.
+//
+// The kernel's ABI:
+//   __kernel void anvil_NAME(__global uchar* b0, ..., __global uchar* bN, __global const long* vars)
+// with one byte pointer per DEFINE_GLOBAL slot 0..N (cast to its element type inside) and `vars`
+// holding the DEFINE_VARs sorted by name (var_names(), as the host ABI), at least one element.
+//
+// Execution model (this step; find_thread_loop, shared with cuda): when the program is one top-level
+// loop with a constant extent whose every global store is indexed by that loop, the loop becomes the
+// NDRange: one work-item per iteration (get_global_id(0)); otherwise the whole program runs in one work-item.
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "engine/ir/uop.h"
+
+namespace anvil {
+
+struct OpenClLaunch {
+  int64_t num_slots = 0;    // kernel buffer arguments, before `vars`
+  int64_t global_size = 1;  // work-items (0: the loop runs no iteration, nothing is launched)
+  bool parallel = false;    // the outer loop became get_global_id(0)
+  size_t loop_pos = 0;      // the RANGE that did (when parallel)
+};
+
+// How the program will be launched: the outer loop that becomes the NDRange, and the slots.
+OpenClLaunch opencl_launch(std::span<const UOp> program);
+
+// The kernel's name in OpenCL C for entry point `fn_name`: prefixed with "anvil_" unless it already is,
+// so no name is an OpenCL keyword or builtin ("kernel", "global", "sin").
+std::string opencl_entry_name(const std::string& fn_name);
+
+// The whole program text: pragmas, typedefs, the helpers the kernel calls, the kernel (opencl_entry_name).
+std::string render_opencl(std::span<const UOp> program, const std::string& fn_name);
+
+}  // namespace anvil
