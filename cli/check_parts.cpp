@@ -242,6 +242,13 @@ std::vector<std::string> save_findings(const std::string& check, const std::stri
 CheckRow fuzz_row(const std::string& target, const std::string& backend, const std::string& seed,
                   const std::string& findings_dir, double limit) {
   const std::string check = "fuzz " + target + (backend.empty() ? "" : "@" + backend);
+  if (!fs::exists(binary_dir() + "/fuzz/fuzz_" + target)) {  // a build without libFuzzer (g++, the cuda-device preset)
+    CheckRow row{"fuzz", check};
+    row.fuzz = true;
+    row.ok = true;
+    row.detail = "not built (the libFuzzer targets need clang: a preset with ANVIL_FUZZ_INSTRUMENT=ON)";
+    return row;
+  }
   // libFuzzer counts its own time after loading the corpus: leave it room to start and to
   // reproduce a finding before the kill at `limit`.
   const long fuzz_s = std::max(1L, std::lround(limit - 4));

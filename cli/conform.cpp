@@ -1,7 +1,8 @@
 // anvil conform --backend NAME [--cases N] [--seed N] [--ops a,b] [--sample N] [--json FILE] [--md FILE]
-// [--case-dir DIR]: the conformance matrix of one backend (verify/conform/matrix.h) with a progress
-// line, written as Markdown and JSON. Exit 1 when any cell fails. With --md and no --case-dir, shrunk
-// cases go beside the Markdown file in NAME-cases/.
+// [--case-dir DIR] [--jobs N]: the conformance matrix of one backend (verify/conform/matrix.h) with a
+// progress line, written as Markdown and JSON. Exit 1 when any cell fails. With --md and no --case-dir,
+// shrunk cases go beside the Markdown file in NAME-cases/. --jobs N runs N processes, each every N-th
+// row (--shard K/N --cells-out FILE, internal), and merges their cells in row order.
 #include <unistd.h>
 
 #include <chrono>
@@ -10,9 +11,12 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/paths.h"
+#include "cli/proc.h"
 #include "engine/support/error.h"
 
 #ifdef ANVIL_HAVE_CONFORM
@@ -72,11 +76,70 @@ void write_file(const std::string& path, const std::string& text) {
   if (!out) (ErrorBuilder("conform") << "cannot write " << path).raise();
 }
 
+#ifdef ANVIL_HAVE_CONFORM
+// --jobs N: N processes of this command, each running every N-th row (--shard K/N), merged back in
+// row order. The cells are those of one process (a shard samples by the row's index in the whole run).
+conform::Result run_shards(const conform::Options& o, int jobs) {
+  const auto start = std::chrono::steady_clock::now();
+  const fs::path dir = fs::temp_directory_path() / ("anvil-conform-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  std::vector<std::string> base = {"/proc/self/exe", "conform",
+                                   "--backend",      o.backend,
+                                   "--cases",        std::to_string(o.cases),
+                                   "--seed",         std::to_string(o.seed),
+                                   "--sample",       std::to_string(o.sample)};
+  if (!o.rows.empty()) {
+    std::string ops;
+    for (const std::string& r : o.rows) ops += (ops.empty() ? "" : ",") + r;
+    base.insert(base.end(), {"--ops", ops});
+  }
+  if (!o.case_dir.empty()) base.insert(base.end(), {"--case-dir", o.case_dir});
+  std::vector<ProcResult> done(static_cast<size_t>(jobs));
+  std::vector<std::thread> running;
+  for (int k = 0; k < jobs; ++k)
+    running.emplace_back([&, k] {
+      std::vector<std::string> argv = base;
+      argv.insert(argv.end(), {"--shard", std::to_string(k) + "/" + std::to_string(jobs), "--cells-out",
+                               (dir / ("cells-" + std::to_string(k) + ".txt")).string()});
+      done[static_cast<size_t>(k)] =
+          run_process(argv, {}, (dir / ("shard-" + std::to_string(k) + ".log")).string(), {"conform: "}, 0);
+    });
+  for (std::thread& t : running) t.join();
+  // Merge in the whole run's row order: shard k holds rows k, k + jobs, ...
+  std::vector<std::vector<conform::Cell>> parts;
+  for (int k = 0; k < jobs; ++k) {
+    const ProcResult& p = done[static_cast<size_t>(k)];
+    if (p.exit_code != 0)
+      (ErrorBuilder("conform") << "shard " << k << "/" << jobs << " failed (exit " << p.exit_code
+                               << "): " << p.output.substr(p.output.size() > 2000 ? p.output.size() - 2000 : 0))
+          .raise();
+    std::ifstream in(dir / ("cells-" + std::to_string(k) + ".txt"));
+    std::stringstream text;
+    text << in.rdbuf();
+    parts.push_back(conform::cells_from_text(text.str()));
+  }
+  conform::Result r;
+  r.options = o;
+  std::vector<size_t> at(parts.size(), 0);
+  for (bool more = true; more;) {  // round robin over shards, one row at a time
+    more = false;
+    for (size_t k = 0; k < parts.size(); ++k) {
+      if (at[k] >= parts[k].size()) continue;
+      const std::string row = parts[k][at[k]].row;
+      while (at[k] < parts[k].size() && parts[k][at[k]].row == row) r.cells.push_back(parts[k][at[k]++]);
+      more = true;
+    }
+  }
+  fs::remove_all(dir);
+  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return r;
+}
+#endif
+
 }  // namespace
 
 int cmd_conform(const Args& args) {
 #ifndef ANVIL_HAVE_CONFORM
-  (void)args;
   (ErrorBuilder("conform") << "this build has no RapidCheck (ANVIL_WITH_TESTS=OFF): the matrix is not built").raise();
 #else
   const auto backend = value_of(args, "--backend");
@@ -101,7 +164,22 @@ int cmd_conform(const Args& args) {
     std::fprintf(stderr, tty ? "\r\033[Kconform: %zu/%zu rows %.*s" : "conform: %zu/%zu rows %.*s\n", done, total,
                  static_cast<int>(row.size()), row.data());
   };
-  const conform::Result r = conform::run_matrix(o);
+  const long jobs = number(args, "--jobs", 1);
+  if (const auto shard = value_of(args, "--shard")) {  // a child of --jobs: rows k, k + n, ... into --cells-out
+    if (std::sscanf(shard->c_str(), "%d/%d", &o.shard, &o.shards) != 2 || o.shards < 1 || o.shard < 0 ||
+        o.shard >= o.shards)
+      (ErrorBuilder("conform") << "--shard K/N with 0 <= K < N, not " << *shard).raise();
+    const auto cells_out = value_of(args, "--cells-out");
+    if (!cells_out) (ErrorBuilder("conform") << "--shard needs --cells-out FILE").raise();
+    write_file(*cells_out, conform::cells_to_text(conform::run_matrix(o).cells));
+    return 0;
+  }
+  conform::Result r;
+  if (jobs > 1) {
+    r = run_shards(o, static_cast<int>(jobs));
+  } else {
+    r = conform::run_matrix(o);
+  }
   if (tty) std::fprintf(stderr, "\n");
   const conform::Header h{git_commit(), utc_now(), fs::path(binary_dir()).filename().string()};
   if (md) write_file(*md, conform::to_markdown(r, h));

@@ -53,8 +53,11 @@ class DeepThread {
     ANVIL_CHECK(pthread_attr_setstacksize(&attr, stack_bytes) == 0) << "stack size " << stack_bytes;
     const int rc = pthread_create(&t->thread_, &attr, &DeepThread::main, t);
     pthread_attr_destroy(&attr);
-    if (rc == 0) return t;
-    delete t;
+    if (rc == 0) {
+      t->started_ = true;
+      return t;
+    }
+    delete t;  // no thread to stop or join
     return nullptr;
   }
 
@@ -66,7 +69,7 @@ class DeepThread {
       stopping_.store(true);
     }
     wake_.notify_one();
-    ANVIL_CHECK(pthread_join(thread_, nullptr) == 0);
+    if (started_) ANVIL_CHECK(pthread_join(thread_, nullptr) == 0);
   }
 
   // Runs fn there and waits. `deep`: the call went past kDeepStackKeepBytes, retire the thread.
@@ -188,6 +191,7 @@ class DeepThread {
   const size_t stack_bytes_;
   const uint64_t fork_generation_;
   pthread_t thread_{};
+  bool started_ = false;  // pthread_create succeeded: the destructor joins
 
   std::mutex mu_;
   std::condition_variable wake_;                           // the thread: a function to run, or stop

@@ -59,6 +59,21 @@ TEST(DeepStack, RunsOnAnotherThreadThatPersists) {
   EXPECT_FALSE(on_deep_stack());
 }
 
+// A thread the system refuses (here a stack larger than any machine commits; on the GPU machine it
+// was the kernel worker's RLIMIT_AS) means running inline, never an abort: start() once joined a
+// thread it never created when pthread_create failed.
+TEST(DeepStack, ARefusedThreadRunsInline) {
+  bool ran = false, deep = true;
+  run_on_deep_stack(
+      [&] {
+        ran = true;
+        deep = on_deep_stack();
+      },
+      size_t{1} << 46);
+  EXPECT_TRUE(ran);
+  EXPECT_FALSE(deep);
+}
+
 TEST(DeepStack, RecursesFarPastTheDefaultStack) {
   int depth = 0;
   run_on_deep_stack([&] { depth = recurse(32 * 1024); });  // 32 MiB and more

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <optional>
+#include <sstream>
 
 #include "engine/ir/text.h"
 #include "engine/runtime/realize.h"
@@ -230,6 +231,7 @@ Result run_matrix(const Options& options) {
     if (selected(row, options.rows)) rows.push_back(&row);
   if (rows.empty()) (ErrorBuilder("conform") << "no op-table row is named by --ops").raise();
   for (size_t ri = 0; ri < rows.size(); ++ri) {
+    if (options.shards > 1 && static_cast<int>(ri % static_cast<size_t>(options.shards)) != options.shard) continue;
     if (options.progress) options.progress(ri, rows.size(), rows[ri]->name);
     std::vector<Plan> plans = plan_row(*rows[ri]);
     for (size_t pi : picked(plans.size(), ri, options.sample)) {
@@ -255,6 +257,66 @@ Result run_matrix(const Options& options) {
   if (options.progress) options.progress(rows.size(), rows.size(), "");
   r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return r;
+}
+
+namespace {
+
+std::string escaped(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out += c;
+  }
+  return out;
+}
+
+std::string unescaped(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\\' && i + 1 < s.size()) {
+      out += s[i + 1] == 'n' ? '\n' : s[i + 1];
+      ++i;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+constexpr int kCellFields = 9;
+
+}  // namespace
+
+std::string cells_to_text(const std::vector<Cell>& cells) {
+  std::ostringstream out;
+  for (const Cell& c : cells)
+    for (const std::string& f :
+         {c.row, c.op, name(c.dtype), std::to_string(static_cast<int>(c.shape_class)),
+          std::to_string(static_cast<int>(c.status)), std::to_string(c.cases), c.message, c.case_text, c.case_file})
+      out << escaped(f) << '\n';
+  return out.str();
+}
+
+std::vector<Cell> cells_from_text(const std::string& text) {
+  std::vector<std::string> f;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) f.push_back(unescaped(line));
+  if (f.size() % kCellFields != 0)
+    (ErrorBuilder("conform") << "a shard's cells are cut short (" << f.size() << " lines)").raise();
+  std::vector<Cell> cells;
+  for (size_t i = 0; i < f.size(); i += kCellFields) {
+    const std::optional<DType> dt = parse_dtype(f[i + 2]);
+    const int cls = std::stoi(f[i + 3]), st = std::stoi(f[i + 4]);
+    if (!dt || cls < 0 || cls >= kShapeClasses || st < 0 || st > static_cast<int>(Status::Refused))
+      (ErrorBuilder("conform") << "a shard's cell is malformed: " << f[i] << " / " << f[i + 2]).raise();
+    cells.push_back({f[i], f[i + 1], *dt, static_cast<ShapeClass>(cls), static_cast<Status>(st), std::stoi(f[i + 5]),
+                     f[i + 6], f[i + 7], f[i + 8]});
+  }
+  return cells;
 }
 
 }  // namespace anvil::conform

@@ -47,6 +47,9 @@ struct Options {
   // rotate through dtypes and classes (the gate's quick matrix still touches every row and class).
   int sample = 0;
   std::string case_dir;  // where shrunk counterexamples go ("" : not written)
+  // Rows i with i % shards == shard only (the row index counts every selected row, so a shard samples
+  // the same cells as the whole run): `anvil conform --jobs N` runs N shards as processes and merges.
+  int shard = 0, shards = 1;
   std::function<void(size_t done, size_t total, std::string_view row)> progress;
 };
 
@@ -70,6 +73,11 @@ struct Result {
 };
 
 Result run_matrix(const Options& options);
+
+// Cells as text, one field a line with '\\' and newlines escaped, for a shard's result to reach the
+// process that merges (cli/conform.cpp); cells_from_text(cells_to_text(c)) == c.
+std::string cells_to_text(const std::vector<Cell>& cells);
+std::vector<Cell> cells_from_text(const std::string& text);
 
 // The reports (report.cpp). `header` lines (commit, date, build) open both.
 struct Header {
