@@ -59,8 +59,8 @@ TEST(DeepStack, RunsOnAnotherThreadThatPersists) {
   EXPECT_FALSE(on_deep_stack());
 }
 
-// A thread the system refuses (here a stack larger than any machine commits; on the GPU machine it
-// was the kernel worker's RLIMIT_AS) means running inline, never an abort: start() once joined a
+// A thread the system refuses (here a stack larger than a 47-bit address space; on the GPU machine
+// it was the kernel worker's RLIMIT_AS) means running inline, never an abort: start() once joined a
 // thread it never created when pthread_create failed.
 TEST(DeepStack, ARefusedThreadRunsInline) {
   bool ran = false, deep = true;
@@ -69,7 +69,7 @@ TEST(DeepStack, ARefusedThreadRunsInline) {
         ran = true;
         deep = on_deep_stack();
       },
-      size_t{1} << 46);
+      size_t{1} << 52);
   EXPECT_TRUE(ran);
   EXPECT_FALSE(deep);
 }

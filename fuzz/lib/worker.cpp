@@ -14,6 +14,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <new>
 #include <sstream>
 
 #include "engine/ir/text.h"
@@ -399,6 +400,8 @@ KernelReply KernelWorker::run(const std::string& backend, std::string_view uop_t
     }
   }
   ANVIL_CHECK(in.ok && in.data.empty()) << "kernel worker: malformed reply";
+  // An allocation the worker's address-space limit refused: the memory limit, as the RSS watch sees it.
+  if (r.status == KernelReply::Oom) return fail(KernelReply::Oom, backend);
   return r;
 }
 
@@ -455,6 +458,12 @@ int serve_kernel_requests(int fd) {
       reply.clear();
       reply.push_back(static_cast<char>(KernelReply::Error));
       put_str(reply, e.what());
+    } catch (const std::bad_alloc&) {
+      // The address-space limit (RLIMIT_AS, builds without sanitizers) refused an allocation: the
+      // campaign sees an Oom, as when it kills a worker past its RSS limit, and restarts the worker.
+      reply.clear();
+      reply.push_back(static_cast<char>(KernelReply::Oom));
+      put_str(reply, "an allocation was refused (std::bad_alloc)");
     }
     if (!send_frame(fd, reply)) return 0;
   }
