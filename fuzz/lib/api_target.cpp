@@ -82,7 +82,7 @@ std::optional<Outcome> check_result(const Line& line, const Tensor& t) {
                  "the realized buffer has " + std::to_string(got.count) + " elements of " + name(got.dtype) +
                      ", expected " + std::to_string(want.data.size()));
   const Scalar s = t.dtype().scalar;
-  Tolerance tol{s, terms_of(t.uop()), 0};
+  Tolerance tol{s, terms_of(t.uop()), 0, math_factor(t.uop(), default_backend())};
   if (is_float(s))
     for (const Value& w : want.data)
       if (!w.poison && std::isfinite(w.f)) tol.scale = std::max(tol.scale, std::fabs(w.f));

@@ -4,6 +4,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "fuzz/lib/tolerance.h"
+
 namespace anvil::fuzz {
 
 int64_t terms_of(const UOp& root) {
@@ -17,6 +19,13 @@ int64_t terms_of(const UOp& root) {
     terms.emplace(u, t);
   }
   return terms.at(root);
+}
+
+double math_factor(const UOp& root, std::string_view backend) {
+  if (host_libm_backend(backend)) return 1;
+  for (const UOp& u : root.toposort())
+    if (u.op() == Op::SQRT || u.op() == Op::EXP2 || u.op() == Op::LOG2 || u.op() == Op::SIN) return kDeviceMathFactor;
+  return 1;
 }
 
 std::string index_text(int64_t flat, const Shape& shape) {

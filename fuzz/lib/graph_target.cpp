@@ -53,7 +53,7 @@ Finding finding(const UOp& root, const std::string& backend, const char* kind, c
 std::optional<Finding> compare(const UOp& root, const std::string& backend, const ref::Array& want, const Buffer& got) {
   const Scalar s = root.dtype().scalar;
   const Shape& shape = *root.shape();
-  Tolerance tol{s, terms_of(root), 0};
+  Tolerance tol{s, terms_of(root), 0, math_factor(root, backend)};
   if (is_float(s))
     for (const Value& w : want.data)
       if (!w.poison && std::isfinite(w.f)) tol.scale = std::max(tol.scale, std::fabs(w.f));

@@ -4,6 +4,7 @@
 // an element; an absolute floor scaled by the output's magnitude covers cancellation.
 #include <cmath>
 #include <cstdint>
+#include <string_view>
 
 #include "engine/ir/dtype.h"
 
@@ -19,13 +20,21 @@ inline double unit_roundoff(Scalar s) {
   }
 }
 
+// A device backend computes SQRT, EXP2, LOG2 and SIN with its own math library (PoCL's SLEEF,
+// CUDA's libdevice: within a few ulp of the host's libm per call, which interp and ref use), so a graph
+// with those ops gets kDeviceMathFactor times the bound there; the host backends (interp, c, llvm)
+// call or match the host's libm and keep the plain bound.
+inline bool host_libm_backend(std::string_view backend) { return backend != "opencl" && backend != "cuda"; }
+constexpr double kDeviceMathFactor = 8;
+
 struct Tolerance {
   Scalar dtype = Scalar::Float32;
   int64_t terms = 1;  // elements accumulated into one output element (product of reduced sizes)
   double scale = 0;   // the largest finite |value| of the reference output: the floor's magnitude
+  double factor = 1;  // kDeviceMathFactor for a device backend's transcendental ops (math_factor)
 
   double bound(double want) const {
-    const double k = 4 * unit_roundoff(dtype) * static_cast<double>(terms + 1);
+    const double k = 4 * unit_roundoff(dtype) * static_cast<double>(terms + 1) * factor;
     return k * (std::fabs(want) + scale);
   }
   // NaN only against NaN; infinities exactly; finite values within the bound.

@@ -22,7 +22,8 @@ namespace {
 
 // The first element where `got` leaves `want` (the graph fuzzer's rule: poison in `want` accepts
 // anything, NaN only NaN, floats within the tolerance), as a Verdict; Ok when none.
-Verdict compare(const UOp& root, const std::vector<Value>& want, const Buffer& got, const char* against) {
+Verdict compare(const UOp& root, const std::vector<Value>& want, const Buffer& got, const char* against,
+                const std::string& backend) {
   const Scalar s = root.dtype().scalar;
   const Shape& shape = *root.shape();
   if (got.count != want.size() || !(got.dtype == root.dtype())) {
@@ -31,7 +32,7 @@ Verdict compare(const UOp& root, const std::vector<Value>& want, const Buffer& g
         << ", expected " << want.size() << " of " << name(root.dtype());
     return {Verdict::Fail, msg.str(), "mismatch"};
   }
-  fuzz::Tolerance tol{s, fuzz::terms_of(root), 0};
+  fuzz::Tolerance tol{s, fuzz::terms_of(root), 0, fuzz::math_factor(root, backend)};
   if (is_float(s))
     for (const Value& w : want)
       if (!w.poison && std::isfinite(w.f)) tol.scale = std::max(tol.scale, std::fabs(w.f));
@@ -75,7 +76,7 @@ Verdict check_case(const UOp& root, const std::string& backend) {
   }
   if (want.data.empty()) return {};
   if (!got) return {Verdict::Fail, "against ref: the result has no elements", "mismatch"};
-  Verdict v = compare(root, want.data, *got, "ref");
+  Verdict v = compare(root, want.data, *got, "ref", backend);
   if (backend == "interp") return v;
   // interp runs the same kernels: agreeing with it separates a backend bug from an engine-wide one.
   std::shared_ptr<Buffer> base;
@@ -86,13 +87,13 @@ Verdict check_case(const UOp& root, const std::string& backend) {
     return {Verdict::Unsupported, std::string("interp: ") + e.what(), ""};
   }
   if (v.kind == Verdict::Fail) {
-    const Verdict on_interp = base ? compare(root, want.data, *base, "ref") : Verdict{};
+    const Verdict on_interp = base ? compare(root, want.data, *base, "ref", "interp") : Verdict{};
     v.message += on_interp.kind == Verdict::Ok
                      ? "\ninterp matches ref here: the backend alone is wrong"
                      : "\ninterp differs from ref too: an engine-wide bug (" + on_interp.message + ")";
     return v;
   }
-  return base ? compare(root, values_of(*base), *got, "interp") : Verdict{};
+  return base ? compare(root, values_of(*base), *got, "interp", backend) : Verdict{};
 }
 
 }  // namespace anvil::conform

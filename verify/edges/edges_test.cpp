@@ -49,7 +49,7 @@ void expect_matches_ref(const Tensor& t, const std::string& what, int64_t terms 
   const Buffer got = got_t.to_buffer();
   const Scalar s = t.dtype().scalar;
   ASSERT_EQ(got.count, want.data.size()) << what;
-  fuzz::Tolerance tol{s, terms, 0};
+  fuzz::Tolerance tol{s, terms, 0, fuzz::math_factor(t.uop(), default_backend())};
   if (is_float(s))
     for (const Value& w : want.data)
       if (!w.poison && std::isfinite(w.f)) tol.scale = std::max(tol.scale, std::fabs(w.f));

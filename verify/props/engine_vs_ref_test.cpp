@@ -9,6 +9,7 @@
 
 #include "engine/ir/text.h"
 #include "engine/runtime/realize.h"
+#include "fuzz/lib/compare.h"
 #include "fuzz/lib/gen_tensor.h"
 #include "fuzz/lib/graph_leaves.h"
 #include "fuzz/lib/graph_target.h"
@@ -46,6 +47,22 @@ TEST(Tolerance, ScalesWithTermsAndMatchesNaNAndInf) {
   EXPECT_FALSE(one.close(off, 1.0));
   EXPECT_TRUE(many.close(off, 1.0));
   EXPECT_GT(fuzz::Tolerance({Scalar::Float16, 1, 0}).bound(1.0), one.bound(1.0));
+}
+
+// A device backend's own math library gets a wider bound on graphs with transcendental ops only;
+// the host backends, and graphs without those ops, keep the plain one.
+TEST(Tolerance, DeviceMathFactorOnlyForDeviceTranscendentals) {
+  const UOp x = UOp::constant_float(dtypes::float64, 0.5);
+  const UOp s = x.alu(Op::SIN);
+  const UOp plain = x.alu(Op::ADD, x);
+  EXPECT_EQ(fuzz::math_factor(s, "cuda"), fuzz::kDeviceMathFactor);
+  EXPECT_EQ(fuzz::math_factor(s, "opencl"), fuzz::kDeviceMathFactor);
+  EXPECT_EQ(fuzz::math_factor(s, "c"), 1);
+  EXPECT_EQ(fuzz::math_factor(s, "llvm"), 1);
+  EXPECT_EQ(fuzz::math_factor(plain, "cuda"), 1);
+  const fuzz::Tolerance strict{Scalar::Float64, 1, 0}, device{Scalar::Float64, 1, 0, fuzz::kDeviceMathFactor};
+  EXPECT_FALSE(strict.close(5.5203799225093393, 5.5203799225093251));  // 16 ulp: the cuda tan cell
+  EXPECT_TRUE(device.close(5.5203799225093393, 5.5203799225093251));
 }
 
 // Leaf values are a function of (text uid, index, dtype) alone, and a share of them are edges.
