@@ -111,6 +111,23 @@ TEST(Edges, IntegerOpsOnEdgeValues) {
   }
 }
 
+// Every binary float op and comparison on every pair of float edge values (NaN, infinities, signed
+// zeros, the largest and smallest values, halves), per float dtype: NaN != NaN is true, NaN < x false.
+TEST(Edges, FloatOpsOnEdgeValues) {
+  install_interp_realizer();
+  const double inf = std::numeric_limits<double>::infinity();
+  const std::vector<double> v = {NAN, inf, -inf, 0.0, -0.0, 1.0, -1.0, 0.5, -2.5, 3.0, 1e-30, 65504.0, 1e38, -1e300};
+  const int64_t n = static_cast<int64_t>(v.size());
+  for (Scalar f : kFloats) {
+    const Tensor x = Tensor::from(v).to(dt(f));
+    const Tensor a = x.reshape({n, 1}).expand({n, n}).contiguous(), b = x.reshape({1, n}).expand({n, n}).contiguous();
+    expect_matches_ref(Tensor::stack({a.add(b), a.sub(b), a.mul(b), a.div(b), a.maximum(b), a.minimum(b), a.neg()}),
+                       "float arithmetic of " + name(f));
+    expect_matches_ref(Tensor::stack({a.lt(b), a.le(b), a.eq(b), a.ne(b), a.gt(b), a.ge(b)}),
+                       "float comparisons of " + name(f));
+  }
+}
+
 // Casts from every float dtype to every integer dtype and bool (saturating, NaN -> 0), and from every
 // integer dtype to every other and to the floats, on values at and beyond each range's ends.
 TEST(Edges, CastsOfOutOfRangeValues) {
