@@ -86,6 +86,18 @@ const Backend* find_backend_named(std::string_view name) {
   return nullptr;
 }
 
+std::vector<int64_t> stored_slots(std::span<const UOp> program) {
+  std::vector<int64_t> out;
+  for (const UOp& u : program) {
+    if (u.op() != Op::STORE) continue;
+    UOp p = u.src(0);
+    while (p.op() == Op::INDEX || p.op() == Op::CAST) p = UOp(p.src(0));
+    if (p.op() == Op::DEFINE_GLOBAL && std::find(out.begin(), out.end(), p.arg_int()) == out.end())
+      out.push_back(p.arg_int());
+  }
+  return out;
+}
+
 std::vector<std::string> var_names(std::span<const UOp> program) {
   std::vector<std::string> names;
   for (const UOp& u : program)
@@ -101,18 +113,6 @@ std::shared_ptr<Program> host_program(HostKernelFn fn, std::vector<std::string> 
 }
 
 namespace {
-
-// The slots a program stores to.
-std::vector<int64_t> stored_slots(std::span<const UOp> program) {
-  std::vector<int64_t> out;
-  for (const UOp& u : program) {
-    if (u.op() != Op::STORE) continue;
-    UOp p = u.src(0);
-    while (p.op() == Op::INDEX || p.op() == Op::CAST) p = UOp(p.src(0));
-    if (p.op() == Op::DEFINE_GLOBAL) out.push_back(p.arg_int());
-  }
-  return out;
-}
 
 class AliasChecked final : public Program {
  public:

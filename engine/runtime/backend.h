@@ -56,6 +56,10 @@ const Backend* find_backend_named(std::string_view name);  // nullptr if not bui
 // The DEFINE_VAR names of a program, sorted: the order of the `vars` array in the host ABI.
 std::vector<std::string> var_names(std::span<const UOp> program);
 
+// The DEFINE_GLOBAL slots a program stores to, each once, in first-store order: what a device
+// backend copies back after a run, and what alias_checked guards.
+std::vector<int64_t> stored_slots(std::span<const UOp> program);
+
 // A Program around a host function of the ABI above; `keep` owns whatever holds the code
 // (a dlopen handle, an LLJIT) and is destroyed after the last run.
 using HostKernelFn = void (*)(void* const*, const int64_t*);

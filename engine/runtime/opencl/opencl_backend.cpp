@@ -33,19 +33,6 @@ std::string compiler_id() {
 
 std::string render(std::span<const UOp> program, const std::string& fn_name) { return render_opencl(program, fn_name); }
 
-// The slots a program stores to: downloaded after each run.
-std::vector<int64_t> stored_slots(std::span<const UOp> program) {
-  std::vector<int64_t> out;
-  for (const UOp& u : program) {
-    if (u.op() != Op::STORE) continue;
-    UOp p = u.src(0);
-    while (p.op() == Op::INDEX || p.op() == Op::CAST) p = UOp(p.src(0));
-    if (p.op() == Op::DEFINE_GLOBAL && std::find(out.begin(), out.end(), p.arg_int()) == out.end())
-      out.push_back(p.arg_int());
-  }
-  return out;
-}
-
 class OpenClProgram final : public Program {
  public:
   OpenClProgram(std::shared_ptr<OpenClKernel> kernel, OpenClLaunch launch, std::vector<std::string> vars,
