@@ -1,13 +1,15 @@
 // anvil's side of the benchmark table (bench/run): the workloads of issue 7 on one backend, with the
 // inputs bench/reference.py gives numpy and PyTorch (bench_inputs.h). A timing program, not a test.
-//   anvil_bench --backend c|llvm|interp [--small] [--repeat N] [--budget S] [--only NAME,...]
+//   anvil_bench --backend c|llvm|interp|opencl|cuda [--small] [--repeat N] [--budget S] [--only NAME,...]
 //   anvil_bench --backend c --first-result     (process start to first result, timed by the caller)
 // Exit status 3: the backend is not built in or unavailable here.
 // Prints one JSON object per line:
 //   {"workload","impl":"anvil","backend","seconds","metric","unit","runs","samples":[...]}
 // `seconds` is the median of the timed runs after one warm-up run (which pays schedule and compile);
 // `samples` are output elements at indices j * n / K (or the MLP's first losses) that bench/table.py
-// compares with numpy's.
+// compares with numpy's. On cuda each line also has "device_seconds" (the median run's kernels alone,
+// by CUDA events around each launch: buffers are copied in and out around them) and "device_metric"
+// (the workload's rate over that time), the figures to set beside PyTorch's kernel times.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -22,6 +24,9 @@
 #include "bench/bench_inputs.h"
 #include "engine/nn/optim.h"
 #include "engine/runtime/backend.h"
+#ifdef ANVIL_WITH_CUDA
+#include "engine/runtime/cuda/cuda_runtime.h"
+#endif
 #include "engine/runtime/jit.h"
 #include "engine/runtime/realize.h"
 #include "engine/support/error.h"
@@ -53,23 +58,39 @@ Sizes sizes_for(bool small) {
 
 double seconds_since(Clock::time_point start) { return std::chrono::duration<double>(Clock::now() - start).count(); }
 
-// Median wall time of `work` over up to o.repeat runs within o.budget_s, after one warm-up run.
+// The device's own time for the kernels run so far (cuda: CUDA events around each launch); -1 elsewhere.
+double device_seconds(const Options& o) {
+#ifdef ANVIL_WITH_CUDA
+  if (o.backend == "cuda") return cuda_run_stats().kernel_seconds;
+#endif
+  return -1;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Median wall time of `work` over up to o.repeat runs within o.budget_s, after one warm-up run; on a
+// device, also the median of each run's kernel time alone (`device`, the sum over its kernels).
 struct Timing {
   double seconds = 0;
   int runs = 0;
+  double device = -1;
 };
 Timing time_runs(const Options& o, const std::function<void()>& work) {
   work();
-  std::vector<double> times;
+  std::vector<double> times, device;
   const Clock::time_point begin = Clock::now();
   while (times.empty() || (static_cast<int>(times.size()) < o.repeat && seconds_since(begin) < o.budget_s)) {
+    const double device_before = device_seconds(o);
     const Clock::time_point start = Clock::now();
     work();
     times.push_back(seconds_since(start));
+    if (device_before >= 0) device.push_back(device_seconds(o) - device_before);
   }
-  std::sort(times.begin(), times.end());
-  const size_t n = times.size();
-  return {n % 2 ? times[n / 2] : (times[n / 2 - 1] + times[n / 2]) / 2, static_cast<int>(n)};
+  return {median(times), static_cast<int>(times.size()), device.empty() ? -1 : median(device)};
 }
 
 std::string count_name(int64_t n) {  // 16777216 -> "16M", 16384 -> "16K"
@@ -99,8 +120,13 @@ std::string json_escaped(const std::string& s) {
 void emit(const Options& o, const std::string& workload, const Timing& t, double metric, const char* unit,
           const std::vector<double>& samples, const std::string& note = "") {
   std::printf(R"({"workload": "%s", "impl": "anvil", "backend": "%s", "seconds": %.9g, "metric": %.9g, )"
-              R"("unit": "%s", "runs": %d, "samples": [)",
+              R"("unit": "%s", "runs": %d, )",
               workload.c_str(), o.backend.c_str(), t.seconds, metric, unit, t.runs);
+  // The same work over the kernels' device time alone: a rate, so metric * seconds / device seconds
+  // (new_graph_latency's ms is not a rate, but it has no device run worth the name).
+  if (t.device > 0)
+    std::printf(R"("device_seconds": %.9g, "device_metric": %.9g, )", t.device, metric * t.seconds / t.device);
+  std::printf(R"("samples": [)");
   for (size_t i = 0; i < samples.size(); ++i) std::printf("%s%.9g", i ? ", " : "", samples[i]);
   std::printf("]%s%s%s}\n", note.empty() ? "" : R"(, "note": ")", json_escaped(note).c_str(), note.empty() ? "" : "\"");
   std::fflush(stdout);

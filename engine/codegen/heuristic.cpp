@@ -1,8 +1,8 @@
-// The default actions (engine/codegen/opt.h): cut the outermost loop into one chunk per thread
-// when there is enough work, give transposing copies blocks, dot products (both operands read along
-// the reduce loop) accumulators along it, other contractions a register tile (cache-blocked when an
-// operand is streamed whole per tile row), and reductions several accumulators so the compiler can
-// vectorize them. ANVIL_SEARCH tries more (engine/runtime/search).
+// The default actions (engine/codegen/opt.h). A GPU target gets gpu_opts (below). A host: cut the
+// outermost loop into one chunk per thread when there is enough work, give transposing copies blocks, dot products
+// (both operands read along the reduce loop) accumulators along it, other contractions a register tile (cache-blocked
+// when an operand is streamed whole per tile row), and reductions several accumulators so the compiler can vectorize
+// them. ANVIL_SEARCH tries more (engine/runtime/search).
 #include <algorithm>
 #include <unordered_map>
 
@@ -16,6 +16,8 @@ namespace {
 constexpr int64_t kThreadWork = int64_t{1} << 15;  // loop iterations below which threads cost more than they give
 constexpr size_t kMaxTileNodes = 6000;             // keeps compile time of a tiled kernel small
 constexpr int64_t kCacheBytes = int64_t{8} << 20;  // an operand streamed past this is blocked (a 2048 matmul's 16 MB B)
+constexpr int64_t kGpuFewOutputs = int64_t{1} << 15;   // fewer outputs than this leave an H100's 270K threads idle
+constexpr int64_t kGpuTileThreads = int64_t{1} << 16;  // threads a larger register tile must still leave
 
 // A register tile as large as the vector registers hold: 8 x 32 accumulators fill AVX-512's 32
 // registers of 16 floats; 4 x 16 fill AVX2's 16 registers of 8.
@@ -150,11 +152,53 @@ const KernelAxis* axis_with_id(const std::vector<KernelAxis>& axes, int64_t id) 
   return nullptr;
 }
 
+// A GPU's renderer makes every iteration of the output loops a thread, so no thread or unroll
+// actions. A reduction with too few outputs to fill the device (a full sum, softmax's row maxima)
+// groups its innermost reduce loop over the lanes of a block: adjacent lanes read adjacent
+// elements. A contraction with outputs to spare gets a register tile over its last two output
+// loops (each thread's loads then serve 4 or 8 outputs each).
+std::vector<Opt> gpu_opts(const UOp& ast) {
+  std::vector<Opt> opts;
+  UOp cur = simplify_gated_indices(ast);
+  const std::vector<KernelAxis> axes = kernel_axes(cur);
+  int64_t outputs = 1;
+  std::vector<const KernelAxis*> outs, reds;
+  for (const KernelAxis& a : axes) {
+    if (a.size < 0) return opts;  // symbolic kernels run as they are
+    if (!a.reduce)
+      outputs = outputs > (int64_t{1} << 40) / std::max<int64_t>(a.size, 1) ? int64_t{1} << 40 : outputs * a.size;
+    (a.reduce ? reds : outs).push_back(&a);
+  }
+  if (reds.empty()) return opts;
+  if (outputs < kGpuFewOutputs) {
+    // About as many lanes as elements per lane (thread 0 folds the lanes in order), at least 32.
+    const KernelAxis& r = *reds.back();
+    for (int64_t k : {256, 128, 64, 32})
+      if (r.size % k == 0 && (k * k <= r.size || k == 32)) {
+        try_apply(cur, opts, {OptKind::Group, r.id, k});
+        break;
+      }
+    return opts;
+  }
+  if (outs.size() >= 2) {
+    // 8 x 8 where that still leaves 2^16 threads (a 2048^2 matmul: 9.4 -> 13.4 TFLOPS on an H100),
+    // else 4 x 4 (8 x 8 at 1024^2 left too few threads: 8.4 -> 4.5 TFLOPS).
+    const int64_t tile = outputs >= kGpuTileThreads * 64 ? 8 : 4;
+    const int64_t last = outs.back()->id, second = outs[outs.size() - 2]->id;
+    for (int64_t t : {tile, int64_t{4}})
+      if (outs.back()->size % t == 0 && try_apply(cur, opts, {OptKind::Upcast, last, t})) break;
+    for (int64_t t : {tile, int64_t{4}})
+      if (outs[outs.size() - 2]->size % t == 0 && try_apply(cur, opts, {OptKind::Upcast, second, t})) break;
+  }
+  return opts;
+}
+
 }  // namespace
 
 OptTarget host_opt_target(size_t threads) { return {threads, wide_vectors()}; }
 
 std::vector<Opt> choose_opts(const UOp& ast, const OptTarget& target) {
+  if (target.gpu) return gpu_opts(ast);
   const size_t threads = target.threads;
   std::vector<Opt> opts;
   UOp cur = simplify_gated_indices(ast);  // as apply_opts does first

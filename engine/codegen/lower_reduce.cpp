@@ -1,9 +1,14 @@
 // REDUCE(value, RANGE...) -> STORE(acc, identity); loops { acc = acc op value }; LOAD(acc, after END).
+// A REDUCE over a group's lane loop (opt.h) goes through local memory instead:
+//   lanes { local[lane] = value }; BARRIER; STORE(acc, identity); combine { acc = acc op local[j] };
+// LOAD(acc, after END): the lanes may run as the threads of one block, the combine then runs in
+// each of them, in lane order, after the barrier.
 #include <algorithm>
 #include <unordered_map>
 #include <unordered_set>
 
 #include "engine/codegen/lowered.h"
+#include "engine/codegen/opt.h"
 #include "engine/schedule/kernel_ast.h"
 #include "engine/support/check.h"
 #include "engine/support/mutant.h"
@@ -49,6 +54,7 @@ class Lowerer {
   explicit Lowerer(LoweredKernel& out, const UOp& ast) : out_(out) {
     std::unordered_map<std::vector<UOp>, size_t, LoopsHash> by_loops;
     for (const UOp& u : ast.toposort()) {
+      if (u.op() == Op::RANGE && !is_lane_axis(u.arg_int())) next_axis_ = std::max(next_axis_, u.arg_int() + 1);
       if (u.op() != Op::REDUCE) continue;
       std::vector<UOp> loops(u.src().begin() + 1, u.src().end());
       auto [it, fresh] = by_loops.emplace(std::move(loops), groups_.size());
@@ -82,6 +88,8 @@ class Lowerer {
     const UOp& first = group.front();
     Scope loops, outer;
     for (size_t i = 1; i < first.src().size(); ++i) loops.push_back(first.src(i).arg_int());
+    const bool lanes = std::any_of(loops.begin(), loops.end(), is_lane_axis);
+    ANVIL_CHECK(!lanes || loops.size() == 1) << "codegen: a REDUCE over lanes and other loops: " << first.brief();
     for (const UOp& value : values)
       for (int64_t a : out_.scopes.of(value))
         if (std::find(loops.begin(), loops.end(), a) == loops.end()) outer.push_back(a);
@@ -90,6 +98,7 @@ class Lowerer {
     Scope inner = outer;
     inner.insert(inner.end(), loops.begin(), loops.end());
     std::sort(inner.begin(), inner.end());
+    if (lanes) return through_local(group, values, outer);
 
     std::vector<UOp> at, done;
     for (size_t m = 0; m < group.size(); ++m) {
@@ -114,12 +123,51 @@ class Lowerer {
       memo_.emplace(group[m], UOp::make(Op::LOAD, group[m].dtype(), {at[m], inside[0]}));
   }
 
+  // The lanes store their values to local memory; after a barrier, a loop of its own combines them.
+  void through_local(const Group& group, const std::vector<UOp>& values, const Scope& outer) {
+    const UOp& lane = group.front().src(1);
+    const int64_t k = lane.src(0).const_int();
+    std::vector<UOp> local, stores{lane};
+    for (size_t m = 0; m < group.size(); ++m) {
+      const DType dt = group[m].dtype();
+      local.push_back(UOp::make(Op::DEFINE_LOCAL, dt.ptr(AddrSpace::Local, k), {}, next_local_++));
+      stores.push_back(
+          UOp::make(Op::STORE, dtypes::void_, {UOp::make(Op::INDEX, local[m].dtype(), {local[m], lane}), values[m]}));
+    }
+    const UOp lanes_done = UOp::make(Op::END, dtypes::void_, std::move(stores));
+    const UOp barrier = UOp::make(Op::BARRIER, dtypes::void_, {lanes_done});
+    const UOp j = UOp::make(Op::RANGE, dtypes::index, {lane.src(0)}, next_axis_++);
+    Scope inner = outer;
+    inner.push_back(j.arg_int());
+    std::sort(inner.begin(), inner.end());
+    std::vector<UOp> at, combine{j};
+    for (size_t m = 0; m < group.size(); ++m) {
+      const DType dt = group[m].dtype();
+      const Op op = group[m].arg_reduce().op;
+      const UOp acc = UOp::make(Op::DEFINE_REG, dt.ptr(AddrSpace::Reg, 1), {}, next_reg_++);
+      at.push_back(UOp::make(Op::INDEX, acc.dtype(), {acc, UOp::constant(dtypes::index, 0)}));
+      const UOp init = UOp::make(Op::STORE, dtypes::void_, {at[m], reduce_identity(op, dt)});
+      out_.scopes.pin(init, outer);
+      const UOp cur = UOp::make(Op::LOAD, dt, {at[m], init});
+      out_.scopes.pin(cur, inner);
+      const UOp part = UOp::make(Op::LOAD, dt, {UOp::make(Op::INDEX, local[m].dtype(), {local[m], j}), barrier});
+      combine.push_back(UOp::make(Op::STORE, dtypes::void_, {at[m], cur.alu(op, part)}));
+    }
+    const UOp combined = UOp::make(Op::END, dtypes::void_, std::move(combine));
+    out_.reduce_outer[lane.arg_int()] = outer;
+    out_.reduce_outer[j.arg_int()] = outer;
+    for (size_t m = 0; m < group.size(); ++m)
+      memo_.emplace(group[m], UOp::make(Op::LOAD, group[m].dtype(), {at[m], combined}));
+  }
+
   LoweredKernel& out_;
   std::vector<Group> groups_;
   std::unordered_map<UOp, size_t, UOpHash> group_of_;
   std::unordered_set<size_t> busy_;
   std::unordered_map<UOp, UOp, UOpHash> memo_;
   int64_t next_reg_ = 0;
+  int64_t next_local_ = 0;
+  int64_t next_axis_ = 0;  // for the combine loops of groups
 };
 
 }  // namespace

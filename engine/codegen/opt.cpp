@@ -16,9 +16,11 @@ namespace anvil {
 namespace {
 
 constexpr int64_t kMaxAmount = 1024;
-constexpr size_t kMaxNodes = 50000;  // an action that would grow the kernel past this is refused
+constexpr size_t kMaxNodes = 50000;
+constexpr int64_t kMaxLanes = 1024;  // a group's lanes are the threads of one GPU block  // an action that would grow
+                                     // the kernel past this is refused
 
-constexpr std::string_view kNames[] = {"upcast", "unroll", "split", "swap", "thread"};
+constexpr std::string_view kNames[] = {"upcast", "unroll", "split", "swap", "thread", "group"};
 
 [[noreturn]] void refuse(const Opt& opt, const auto&... why) {
   ErrorBuilder e("opt");
@@ -43,7 +45,7 @@ Loops loops_of(const UOp& ast) {
   Loops l;
   for (const UOp& r : all) {
     (reduced.count(r) ? l.red : l.out).push_back(r);
-    l.next_id = std::max(l.next_id, r.arg_int() + 1);
+    if (!is_lane_axis(r.arg_int())) l.next_id = std::max(l.next_id, r.arg_int() + 1);
   }
   auto by_id = [](const UOp& a, const UOp& b) { return a.arg_int() < b.arg_int(); };
   std::sort(l.out.begin(), l.out.end(), by_id);
@@ -99,6 +101,7 @@ UOp loop_for(const Opt& opt, const Loops& l, bool want_reduce) {
   const UOp* out = find_loop(l.out, opt.axis);
   const UOp* red = find_loop(l.red, opt.axis);
   if (!out && !red) refuse(opt, "the kernel has no loop ", opt.axis);
+  if (is_lane_axis(opt.axis)) refuse(opt, "loop ", opt.axis, " is a group's lanes: no action applies to it");
   if (want_reduce && !red) refuse(opt, "loop ", opt.axis, " is an output loop, not a reduce loop");
   if (!want_reduce && !out) refuse(opt, "loop ", opt.axis, " is a reduce loop, not an output loop");
   return out ? *out : *red;
@@ -188,6 +191,41 @@ UOp swap(const UOp& ast, const Opt& opt, const Loops& l) {
   sub.expr.emplace(a, UOp::make(Op::RANGE, dtypes::index, {a.src(0)}, opt.amount));
   sub.expr.emplace(*b, UOp::make(Op::RANGE, dtypes::index, {b->src(0)}, opt.axis));
   return sub(ast);
+}
+
+// Each REDUCE over the loop becomes a REDUCE over the lanes of REDUCEs over the loop's rest (with the
+// REDUCE's other loops): lane c reduces elements c, c + K, c + 2K... of the loop.
+UOp group(const UOp& ast, const Opt& opt, const Loops& l) {
+  const UOp r = loop_for(opt, l, true);
+  if (opt.amount > kMaxLanes) refuse(opt, "at most ", kMaxLanes, " lanes (threads of one block)");
+  const int64_t n = size_for(opt, r), k = opt.amount;
+  if (find_loop(l.red, lane_axis(opt.axis))) refuse(opt, "loop ", opt.axis, " is already grouped");
+  const UOp lane = range(k, lane_axis(opt.axis));
+  const bool whole = n == k;
+  const UOp rest = range(n / k, opt.axis);
+  std::unordered_map<UOp, UOp, UOpHash> memo;
+  std::function<UOp(const UOp&)> go = [&](const UOp& u) -> UOp {
+    if (auto it = memo.find(u); it != memo.end()) return it->second;
+    std::vector<UOp> src;
+    for (const UOp& s : u.src()) src.push_back(go(s));
+    UOp v = src == u.src() ? u : UOp::make(u.op(), u.dtype(), src, u.arg());
+    if (u.op() == Op::REDUCE && std::find(src.begin() + 1, src.end(), r) != src.end()) {
+      std::vector<UOp> inner{UOp()};
+      for (size_t i = 1; i < src.size(); ++i)
+        if (!(src[i] == r))
+          inner.push_back(src[i]);
+        else if (!whole)
+          inner.push_back(rest);
+      Rebuild sub;
+      sub.expr.emplace(r, whole ? lane : rest * k + lane);
+      inner[0] = sub(src[0]);
+      const UOp part = inner.size() == 1 ? inner[0] : UOp::make(Op::REDUCE, u.dtype(), std::move(inner), u.arg());
+      v = UOp::make(Op::REDUCE, u.dtype(), {part, lane}, u.arg());
+    }
+    memo.emplace(u, v);
+    return v;
+  };
+  return go(ast);
 }
 
 UOp thread(const UOp& ast, const Opt& opt, const Loops& l) {
@@ -295,7 +333,7 @@ std::vector<Opt> parse_opts(std::string_view text) {
     }
     const auto* it = std::find(std::begin(kNames), std::end(kNames), name);
     if (it == std::end(kNames))
-      (ErrorBuilder("opt") << "unknown action '" << name << "' (expected upcast, unroll, split, swap or thread)")
+      (ErrorBuilder("opt") << "unknown action '" << name << "' (expected upcast, unroll, split, swap, thread or group)")
           .raise();
     o.kind = static_cast<OptKind>(it - std::begin(kNames));
     if (!(in >> o.axis >> o.amount) || (in >> rest))
@@ -324,6 +362,7 @@ UOp apply_opt(const UOp& ast, const Opt& opt) {
     case OptKind::Split: out = split(ast, opt, l); break;
     case OptKind::Swap: out = swap(ast, opt, l); break;
     case OptKind::Thread: out = thread(ast, opt, l); break;
+    case OptKind::Group: out = group(ast, opt, l); break;
   }
   // Not simplified again: substitution keeps every index affine and folded constants are cheap for
   // the compilers; simplify() on a whole upcast kernel gave a wrong merge of two copies in release

@@ -11,6 +11,12 @@
 //   swap A B     output loops A and B trade places in the nest (loop order for locality)
 //   thread A T   output loop A is cut into T chunks; chunk t runs where DEFINE_VAR "anvil.thread" = t,
 //                and realize runs the T chunks on the thread pool
+//   group A K    reduce loop A (size N, K divides N) is reduced by K lanes: lane l reduces the elements
+//                l, l+K, l+2K... in order (loop A keeps its id, N/K iterations), then the K partial
+//                results are combined in lane order. The lanes are a loop of their own (id
+//                lane_axis(A)) that lowering gives a local buffer: a GPU backend runs each lane on a
+//                thread of one block and combines after a barrier, a host backend runs them in turn;
+//                both in the same order, so they agree bit for bit (floats reassociate as with unroll)
 //
 // Axis ids are the RANGE args of the kernel the action applies to. Every action but unroll keeps
 // each value bit for bit; all are checked by the metamorphic oracle (ANVIL_NOOPT=1 runs none).
@@ -23,7 +29,7 @@
 
 namespace anvil {
 
-enum class OptKind : uint8_t { Upcast, Unroll, Split, Swap, Thread };
+enum class OptKind : uint8_t { Upcast, Unroll, Split, Swap, Thread, Group };
 
 struct Opt {
   OptKind kind = OptKind::Upcast;
@@ -54,15 +60,24 @@ UOp apply_opts(const UOp& ast, std::span<const Opt> opts);
 // same values wherever the gate holds, which is the only place a gated load reads.
 UOp simplify_gated_indices(const UOp& ast);
 
+// The lane loop of a group action on reduce loop A has id lane_axis(A): ids from kLaneAxisBase up
+// are lane loops (lowering and the GPU renderers look for them), below it ordinary loops.
+inline constexpr int64_t kLaneAxisBase = int64_t{1} << 32;
+inline int64_t lane_axis(int64_t axis) { return kLaneAxisBase + axis; }
+inline bool is_lane_axis(int64_t id) { return id >= kLaneAxisBase; }
+
 // The DEFINE_VAR a thread action adds; realize runs the kernel once per value 0..chunks-1.
 inline constexpr std::string_view kThreadVar = "anvil.thread";
 int64_t thread_chunks(const UOp& ast);  // 1 when the kernel has no thread action
 
 // What the heuristic tailors actions to: worker threads, and 32 vector registers of 16 floats (AVX-512)
 // rather than 16 of 8 (AVX2).
+// A GPU (`gpu`) gets no thread or unroll actions: its renderer maps output loops to threads itself;
+// reductions with few outputs are grouped, contractions get a small register tile.
 struct OptTarget {
   size_t threads = 1;
   bool wide_vectors = false;
+  bool gpu = false;
 };
 OptTarget host_opt_target(size_t threads);  // this CPU's vector width
 // The default actions for a kernel on `target` (engine/codegen/heuristic.cpp).

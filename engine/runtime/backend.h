@@ -46,6 +46,9 @@ struct Backend {
                                       const std::string& fn_name);
   // What besides the source decides the binary (compiler path, version, flags); part of cache keys.
   std::string (*compiler_id)();
+  // A GPU: kernels get the GPU actions (OptTarget::gpu: grouped reductions, no thread chunks), and
+  // the renderer maps output loops and lanes to the device's threads.
+  bool gpu = false;
 };
 
 // The explicit registry: interp first, then each compiled backend built in (ANVIL_WITH_*), less

@@ -74,13 +74,10 @@ std::vector<Kernel> matmul_kernels_sized(int64_t m, int64_t k, int64_t n) {
 }
 
 TEST(Opt, TextRoundTrips) {
-  const std::vector<Opt> opts = {{OptKind::Thread, 0, 2},
-                                 {OptKind::Upcast, 1, 4},
-                                 {OptKind::Unroll, 2, 8},
-                                 {OptKind::Split, 0, 3},
-                                 {OptKind::Swap, 0, 1}};
+  const std::vector<Opt> opts = {{OptKind::Thread, 0, 2}, {OptKind::Upcast, 1, 4}, {OptKind::Unroll, 2, 8},
+                                 {OptKind::Split, 0, 3},  {OptKind::Swap, 0, 1},   {OptKind::Group, 2, 256}};
   const std::string text = to_string(opts);
-  EXPECT_EQ(text, "thread 0 2, upcast 1 4, unroll 2 8, split 0 3, swap 0 1");
+  EXPECT_EQ(text, "thread 0 2, upcast 1 4, unroll 2 8, split 0 3, swap 0 1, group 2 256");
   EXPECT_EQ(parse_opts(text), opts);
   EXPECT_TRUE(parse_opts("").empty());
   EXPECT_THROW(parse_opts("tile 0 2"), Error);
@@ -199,8 +196,9 @@ TEST(Opt, HeuristicActionsKeepTheValues) {
     std::map<int64_t, std::shared_ptr<Buffer>> made;  // the schedule's buffers, as scheduled
     for (const Kernel& k : schedule({g})) {
       const std::vector<float> want = floats_of(run(*all_backends()[0], k, k.ast, &made));
-      for (size_t threads : {1, 2}) {
-        const std::vector<Opt> opts = choose_opts(k.ast, threads);
+      for (const OptTarget& target : {OptTarget{1}, OptTarget{2}, OptTarget{1, false, true}}) {
+        const std::vector<Opt> opts =
+            choose_opts(k.ast, OptTarget{target.threads, host_opt_target(1).wide_vectors, target.gpu});
         with_opts += !opts.empty();
         const UOp ast = apply_opts(k.ast, opts);
         for (const Backend* b : all_backends()) {
@@ -229,6 +227,93 @@ TEST(Opt, HeuristicThreadsTheOuterLoopAndTilesMatmul) {
   for (const Opt& o : opts) upcasts += o.kind == OptKind::Upcast;
   EXPECT_EQ(upcasts, 2u) << to_string(opts);
   EXPECT_TRUE(choose_opts(k.ast, 1).size() == 2u) << to_string(choose_opts(k.ast, 1));  // no thread action
+}
+
+// group R K: lane c reduces elements c, c + K, c + 2K... of loop R in order, then the lanes combine
+// in lane order. Pinned against that fold computed here, on values whose float sum depends on the order.
+TEST(Opt, GroupReducesEachLaneThenCombinesInLaneOrder) {
+  std::vector<float> v(64);
+  for (size_t i = 0; i < v.size(); ++i)
+    v[i] = (i % 3 == 0 ? 1e8f : 1.0f) * (i % 2 ? -1.0f : 1.0f) + 0.25f * static_cast<float>(i);
+  const Kernel k = only_kernel(schedule({sum(host(v, {64}), {0})}));
+  const int64_t red = kernel_axes(k.ast).back().id;
+  for (int64_t lanes : {4, 16, 64}) {
+    float want = 0;
+    for (int64_t c = 0; c < lanes; ++c) {
+      float part = 0;
+      for (int64_t r = c; r < 64; r += lanes) part += v[static_cast<size_t>(r)];
+      want += part;
+    }
+    const UOp ast = apply_opt(k.ast, {OptKind::Group, red, lanes});
+    for (const Backend* b : all_backends()) {
+      if (!b->unavailable().empty()) continue;
+      EXPECT_EQ(floats_of(run(*b, k, ast))[0], want) << b->name << " group " << lanes << "\n"
+                                                     << to_text(linearize(ast));
+    }
+  }
+}
+
+// Grouping keeps an integer sum and a max exactly, and every backend gives one float sum's bits.
+TEST(Opt, GroupKeepsExactReductionsAndAgreesAcrossBackends) {
+  const UOp x = host(iota(8 * 256, 0.37f), {8, 256});
+  for (const UOp& g : {max(x, {1}), reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {x}), {1}), sum(x, {1}),
+                       sum(x, {0, 1}), softmax(x)}) {
+    std::map<int64_t, std::shared_ptr<Buffer>> made;
+    for (const Kernel& k : schedule({g})) {
+      const std::vector<KernelAxis> axes = kernel_axes(k.ast);
+      std::map<int64_t, std::shared_ptr<Buffer>> plain = made;
+      const std::vector<uint8_t> ungrouped = run(*all_backends()[0], k, k.ast, &plain);
+      if (axes.empty() || !axes.back().reduce) {
+        made = plain;
+        continue;
+      }
+      const UOp ast = apply_opt(k.ast, {OptKind::Group, axes.back().id, 32});
+      std::map<int64_t, std::shared_ptr<Buffer>> first = made;
+      const std::vector<uint8_t> want = run(*all_backends()[0], k, ast, &first);
+      const bool exact =
+          k.ast.src(0).src(1).dtype() == dtypes::int32 || g.op() == Op::REDUCE_AXIS && g.arg_reduce().op == Op::MAX;
+      if (exact) EXPECT_EQ(want, ungrouped);
+      for (const Backend* b : all_backends()) {
+        if (!b->unavailable().empty()) continue;
+        std::map<int64_t, std::shared_ptr<Buffer>> inputs = made;
+        EXPECT_EQ(run(*b, k, ast, &inputs), want) << b->name << "\n" << to_text(linearize(ast));
+      }
+      made = first;
+    }
+  }
+}
+
+TEST(Opt, GroupRefusesWhatItCannotGroup) {
+  const UOp ast = only_kernel(matmul_kernels()).ast;  // output loops 0 and 1, reduce loop 2 of 8
+  const int64_t red = kernel_axes(ast)[2].id;
+  EXPECT_THROW(apply_opt(ast, {OptKind::Group, 0, 4}), Error);       // an output loop
+  EXPECT_THROW(apply_opt(ast, {OptKind::Group, red, 3}), Error);     // 3 does not divide 8
+  EXPECT_THROW(apply_opt(ast, {OptKind::Group, red, 2048}), Error);  // more lanes than a block has threads
+  const UOp grouped = apply_opt(ast, {OptKind::Group, red, 4});
+  EXPECT_THROW(apply_opt(grouped, {OptKind::Group, red, 2}), Error);              // grouped already
+  EXPECT_THROW(apply_opt(grouped, {OptKind::Unroll, lane_axis(red), 2}), Error);  // no action on lanes
+  bool lanes = false;
+  for (const KernelAxis& a : kernel_axes(grouped)) lanes = lanes || (a.reduce && a.id == lane_axis(red) && a.size == 4);
+  EXPECT_TRUE(lanes);
+  EXPECT_EQ(apply_opt(grouped, {OptKind::Split, 0, 4}).op(), Op::SINK);  // split's new loop is not a lane id
+}
+
+// A GPU's actions: none for elementwise work (each element is a thread), a group of the reduce loop
+// when the outputs are few (about as many lanes as elements a lane), a 4 x 4 register tile for a
+// contraction with outputs to spare.
+TEST(Opt, GpuHeuristicGroupsFewOutputReductionsAndTilesContractions) {
+  const OptTarget gpu{1, false, true};
+  const UOp big = host(iota(1 << 15), {128, 256});
+  EXPECT_TRUE(choose_opts(only_kernel(schedule({bin(Op::ADD, big, big)})).ast, gpu).empty());
+  const Kernel rows = only_kernel(schedule({sum(big, {1})}));  // 256 a row: 32 lanes of 8
+  EXPECT_EQ(choose_opts(rows.ast, gpu), (std::vector<Opt>{{OptKind::Group, kernel_axes(rows.ast).back().id, 32}}));
+  const Kernel wide = only_kernel(schedule({max(host(iota(1 << 21), {32, 1 << 16}), {1})}));  // 256 lanes of 256
+  EXPECT_EQ(choose_opts(wide.ast, gpu), (std::vector<Opt>{{OptKind::Group, kernel_axes(wide.ast).back().id, 256}}));
+  const Kernel mm = only_kernel(schedule({matmul(host(iota(256 * 64), {256, 64}), host(iota(64 * 256), {64, 256}))}));
+  const std::vector<KernelAxis> axes = kernel_axes(mm.ast);
+  EXPECT_EQ(choose_opts(mm.ast, gpu),
+            (std::vector<Opt>{{OptKind::Upcast, axes[1].id, 4}, {OptKind::Upcast, axes[0].id, 4}}));
+  for (const Opt& o : choose_opts(rows.ast, gpu)) EXPECT_NE(o.kind, OptKind::Thread);
 }
 
 // The two kernels of a small convolution stack as the bench runs it (conv 3->16, relu, conv 16->32,

@@ -103,15 +103,17 @@ Optimized optimized(const Backend& backend, const UOp& ast) {
   static const bool noopt = env_int("ANVIL_NOOPT", 0) != 0;
   static const int64_t search = env_int("ANVIL_SEARCH", 0);
   const bool searched = !noopt && search > 0 && backend.name != "interp";
-  const CompiledKey key{ast, searched ? std::string(backend.name) : std::string()};
+  // Actions depend on the backend only through its target (host or GPU), unless searched on it.
+  const CompiledKey key{ast, searched ? std::string(backend.name) : backend.gpu ? std::string("gpu") : std::string()};
   {
     std::lock_guard<std::mutex> lock(mu);
     if (auto it = cache->find(key); it != cache->end()) return it->second;
   }
   Optimized o{ast, 1};
   if (!noopt) {
-    const std::vector<Opt> opts = searched ? search_opts(backend, ast, thread_count(), static_cast<size_t>(search))
-                                           : choose_opts(ast, thread_count());
+    const std::vector<Opt> opts =
+        searched ? search_opts(backend, ast, thread_count(), static_cast<size_t>(search))
+                 : choose_opts(ast, backend.gpu ? OptTarget{1, false, true} : host_opt_target(thread_count()));
     o.ast = apply_opts(ast, opts);
     o.chunks = thread_chunks(o.ast);
     if (debug_level() >= 2 && !opts.empty()) std::fprintf(stderr, "opts: %s\n", to_string(opts).c_str());

@@ -124,10 +124,13 @@ std::string render(const Graph& graph, const Backend& backend) {
   try {
     const Schedule s = make_schedule(graph.build());
     os << "# " << s.kernels.size() << (s.kernels.size() == 1 ? " kernel" : " kernels")
-       << "; actions as the heuristic chooses them for " << kThreads << " threads\n";
+       << "; actions as the heuristic chooses them for "
+       << (backend.gpu ? std::string("a GPU") : std::to_string(kThreads) + " threads") << "\n";
+    // Pinned: the heuristic as for an AVX2 machine with kThreads threads, whatever this CPU is; a
+    // GPU backend's kernels get the GPU's actions, as realize gives them.
+    const OptTarget target = backend.gpu ? OptTarget{1, false, true} : OptTarget{kThreads, false};
     for (size_t i = 0; i < s.kernels.size(); ++i) {
-      // Pinned: the heuristic as for an AVX2 machine with kThreads threads, whatever this CPU is.
-      const std::vector<Opt> opts = choose_opts(s.kernels[i].ast, OptTarget{kThreads, false});
+      const std::vector<Opt> opts = choose_opts(s.kernels[i].ast, target);
       const std::vector<UOp> program = linearize(apply_opts(s.kernels[i].ast, opts));
       os << "\n=== kernel " << i << " opts: " << (opts.empty() ? std::string("none") : to_string(opts)) << "\n";
       os << normalize(backend.render(program, "anvil_kernel"));

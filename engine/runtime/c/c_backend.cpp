@@ -187,7 +187,7 @@ std::shared_ptr<Program> compile(std::span<const UOp> program, const std::string
 fs::path c_cache_dir() { return kernel_cache_dir(); }
 
 const Backend& c_backend() {
-  static const Backend backend{"c", &unavailable, &render, &compile, &compiler_id};
+  static const Backend backend{"c", &unavailable, &render, &compile, &compiler_id, false};
   return backend;
 }
 

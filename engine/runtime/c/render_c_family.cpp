@@ -9,6 +9,7 @@
 #include <sstream>
 #include <unordered_map>
 
+#include "engine/codegen/opt.h"
 #include "engine/runtime/backend.h"
 #include "engine/runtime/c/render_c.h"
 #include "engine/support/check.h"
@@ -20,6 +21,9 @@ namespace {
 // A parallel loop's threads each hold their own scratch; beyond this much the program runs in one
 // thread instead (PoCL keeps the private arrays of a work-group's items side by side).
 constexpr int64_t kParallelScratchBytes = 16 * 1024;
+constexpr int64_t kMaxBlockThreads = 1024;      // CUDA's and most OpenCL devices' largest block
+constexpr int64_t kMaxSharedBytes = 48 * 1024;  // local memory every CUDA device and PoCL give a block
+constexpr int64_t kMaxFlatExtent = int64_t{1} << 62;
 
 // An address: a pointer variable, element offsets (none: 0; one: lanes consecutive from it; else
 // one per lane) and gates (none, one, or one per lane).
@@ -61,7 +65,13 @@ bool depends_on(const UOp& u, const UOp& r) {
 class Renderer {
  public:
   Renderer(std::span<const UOp> program, const std::string& entry, const CFamilyDialect& dialect)
-      : prog_(program), entry_(entry), d_(dialect), who_(std::string(dialect.backend()) + ": ") {}
+      : prog_(program),
+        entry_(entry),
+        d_(dialect),
+        who_(std::string(dialect.backend()) + ": "),
+        map_(dialect.mapping()),
+        sp_(dialect.threaded()),
+        blocks_(map_ && sp_ && map_->blocks) {}
 
   std::string run() {
     analyze();
@@ -91,10 +101,11 @@ class Renderer {
   void declare_top();
   void emit(size_t pc);
   void emit_range(size_t pc);
+  void emit_end(size_t pc);
   void emit_alu(const UOp& u);
   void emit_index(const UOp& u);
   void emit_load(const UOp& u);
-  void emit_store(const UOp& u);
+  void emit_store(const UOp& u, size_t pc);
   void emit_value(const UOp& u, const std::vector<std::string>& lanes);
   std::vector<std::string> bitcast_lanes(const UOp& u);
 
@@ -119,6 +130,13 @@ class Renderer {
   std::vector<Slot> slots_;
   std::vector<int64_t> block_at_;      // per position: the innermost open block (-1: the function body)
   std::vector<int64_t> block_parent_;  // per block
+  std::vector<size_t> block_pos_;      // per block: its RANGE or IF
+  const ThreadLoop* map_;              // the dialect's thread mapping, if any
+  const ThreadedSpelling* sp_;
+  bool blocks_;                                  // Blocks mode (render_c_family.h)
+  std::vector<bool> shared_work_;                // per position: inside a lane loop (Blocks)
+  std::vector<bool> holds_lanes_;                // per position: a RANGE with a lane loop inside (Blocks)
+  std::map<size_t, std::vector<UOp>> combined_;  // combine loop -> the accumulators it stores (Blocks)
   std::vector<std::string> cleanup_;
   std::ostringstream out_;
   int depth_ = 0;
@@ -153,8 +171,28 @@ void Renderer::analyze() {
     ++slots_[it->second].occurrences;
     if (u.op() == Op::RANGE || u.op() == Op::IF) {
       block_parent_.push_back(open.empty() ? -1 : open.back());
+      block_pos_.push_back(i);
       open.push_back(static_cast<int64_t>(block_parent_.size() - 1));
     }
+  }
+  shared_work_.assign(prog_.size(), false);
+  holds_lanes_.assign(prog_.size(), false);
+  if (blocks_)
+    for (size_t q : map_->combine_loops) {
+      std::vector<UOp>& regs = combined_[q];
+      for (size_t i = q + 1; i < prog_.size() && !(prog_[i].op() == Op::END && prog_[i].src(0) == prog_[q]); ++i)
+        if (prog_[i].op() == Op::STORE &&
+            std::find(regs.begin(), regs.end(), pointer_root(prog_[i].src(0))) == regs.end())
+          regs.push_back(pointer_root(prog_[i].src(0)));
+    }
+  if (blocks_) {
+    auto listed = [](const std::vector<size_t>& v, size_t p) { return std::find(v.begin(), v.end(), p) != v.end(); };
+    for (size_t i = 0; i < prog_.size(); ++i)
+      for (int64_t b = block_at_[i]; b != -1; b = block_parent_[static_cast<size_t>(b)]) {
+        const size_t p = block_pos_[static_cast<size_t>(b)];
+        if (listed(map_->lane_loops, p)) shared_work_[i] = true;
+        if (listed(map_->lane_loops, i) && p != i) holds_lanes_[p] = true;
+      }
   }
   for (size_t i = 0; i < prog_.size(); ++i) {
     const UOp& u = prog_[i];
@@ -180,10 +218,20 @@ void Renderer::declare_top() {
     if (u.op() == Op::DEFINE_GLOBAL) {
       out_ << d_.buffer_line(name, c_storage_type(dt.scalar), u.arg_int(), globals_per_slot[u.arg_int()] == 1);
       sl.addr = Addr{name, dt.scalar, {}, {}};
+    } else if (u.op() == Op::DEFINE_LOCAL && blocks_) {  // the block's shared memory; every lane writes before it reads
+      out_ << "  " << sp_->shared << c_storage_type(dt.scalar) << " " << name << "["
+           << std::max<int64_t>(dt.ptr_size, 1) << "];\n";
+      sl.addr = Addr{name, dt.scalar, {}, {}};
     } else if (u.op() == Op::DEFINE_REG || u.op() == Op::DEFINE_LOCAL) {
       const int64_t n = std::max<int64_t>(dt.ptr_size, 1);
       out_ << d_.scratch_lines(name, c_storage_type(dt.scalar), n, n * itemsize(dt.scalar), cleanup_);
       sl.addr = Addr{name, dt.scalar, {}, {}};
+      for (const auto& [q, regs] : combined_)
+        if (std::find(regs.begin(), regs.end(), u) != regs.end()) {  // thread 0's result, for the others
+          ANVIL_CHECK(n == 1) << who_ << "a combined accumulator of " << n << " elements: " << u.brief();
+          out_ << "  " << sp_->shared << c_storage_type(dt.scalar) << " " << name << "_all;\n";
+          break;
+        }
     } else if (u.op() == Op::DEFINE_VAR) {
       const auto k = std::find(var_order.begin(), var_order.end(), u.arg_var().name) - var_order.begin();
       out_ << "  const " << c_value_type(dt.scalar) << " " << name << " = "
@@ -202,20 +250,20 @@ void Renderer::emit(size_t pc) {
     case Op::DEFINE_GLOBAL:
     case Op::DEFINE_LOCAL:
     case Op::DEFINE_REG: return;  // inlined, or declared at the top
-    case Op::BARRIER: out_ << indent() << d_.barrier(); return;
+    case Op::BARRIER: out_ << indent() << (blocks_ ? std::string(sp_->sync) + "\n" : d_.barrier()); return;
     case Op::RANGE: emit_range(pc); return;
     case Op::IF:
       out_ << indent() << "if (" << lane(u.src(0), 0) << ") {\n";
       ++depth_;
       return;
-    case Op::END:
+    case Op::END: emit_end(pc); return;
     case Op::ENDIF:
       --depth_;
       out_ << indent() << "}\n";
       return;
     case Op::INDEX: emit_index(u); return;
     case Op::LOAD: emit_load(u); return;
-    case Op::STORE: emit_store(u); return;
+    case Op::STORE: emit_store(u, pc); return;
     case Op::SPECIAL: ANVIL_CHECK(false) << who_ << "SPECIAL (a GPU index) is not rendered: " << u.brief(); return;
     case Op::VECTORIZE: {
       std::vector<std::string> lanes;
@@ -230,15 +278,69 @@ void Renderer::emit(size_t pc) {
 
 void Renderer::emit_range(size_t pc) {
   const UOp& u = prog_[pc];
-  const std::string t = c_value_type(u.dtype().scalar), v = var(u, 0);
-  if (d_.thread_loop() == pc) {
-    out_ << d_.thread_loop_open(t, v, lane(u.src(0), 0), indent());
+  const std::string t = c_value_type(u.dtype().scalar), v = var(u, 0), n = lane(u.src(0), 0);
+  const bool nested = map_ && map_->parallel && std::find(map_->nest.begin(), map_->nest.end(), pc) != map_->nest.end();
+  if (nested) {
+    // The nest's loops are one flat index: the outermost opens its loop (or block), each declares its part.
+    ANVIL_CHECK(sp_) << who_ << "a thread mapping without a threaded spelling";
+    const size_t k = static_cast<size_t>(std::find(map_->nest.begin(), map_->nest.end(), pc) - map_->nest.begin());
+    // Not anvil_*: c_prelude_for takes anvil_ names for helpers (and an unknown one for all of them).
+    const std::string it(sp_->index_type), idx = blocks_ ? "block_iter" : "thread_iter";
+    if (k == 0) {
+      const std::string id(blocks_ ? sp_->group_id : sp_->global_id);
+      const std::string stride(blocks_ ? sp_->group_stride : sp_->global_stride);
+      if (stride.empty())
+        out_ << indent() << "{\n" << indent() << "  const " << it << " " << idx << " = (" << it << ")(" << id << ");\n";
+      else
+        out_ << indent() << "for (" << it << " " << idx << " = (" << it << ")(" << id << "); " << idx << " < (" << it
+             << ")" << map_->extent << "; " << idx << " += (" << it << ")(" << stride << ")) {\n";
+    } else {
+      out_ << indent() << "{\n";
+    }
+    int64_t inner = 1;
+    for (size_t j = k + 1; j < map_->sizes.size(); ++j) inner *= map_->sizes[j];
+    std::string e = idx;
+    if (inner != 1) e = "(" + e + " / " + std::to_string(inner) + ")";
+    if (k != 0) e = "(" + e + " % " + std::to_string(map_->sizes[k]) + ")";
+    out_ << indent() << "  const " << t << " " << v << " = (" << t << ")" << e << ";\n";
+  } else if (blocks_ && std::find(map_->lane_loops.begin(), map_->lane_loops.end(), pc) != map_->lane_loops.end()) {
+    // A lane loop, spread over the block's threads: each iteration runs once, in whichever thread.
+    out_ << indent() << "for (" << t << " " << v << " = (" << t << ")(" << sp_->local_id << "); " << v << " < " << n
+         << "; " << v << " += (" << t << ")(" << sp_->local_size << ")) {\n";
   } else {
+    if (combined_.count(pc)) {  // the fold runs in thread 0 alone (emit_end shares its result)
+      out_ << indent() << "if (" << sp_->local_id << " == 0) {\n";
+      ++depth_;
+    }
     const char* below = ANVIL_MUTANT(18) ? " <= " : " < ";
-    out_ << indent() << "for (" << t << " " << v << " = 0; " << v << below << lane(u.src(0), 0) << "; ++" << v
-         << ") {\n";
+    out_ << indent() << "for (" << t << " " << v << " = 0; " << v << below << n << "; ++" << v << ") {\n";
   }
   ++depth_;
+}
+
+void Renderer::emit_end(size_t pc) {
+  const size_t range = slots_[slot_index(prog_[pc].src(0))].first;
+  // A loop around lanes: no thread starts the next iteration (and overwrites local memory) before
+  // every thread is done with this one. The nest's outer loops need none: their iterations are blocks.
+  const bool outer_nest = map_ && map_->parallel &&
+                          std::find(map_->nest.begin(), map_->nest.end(), range) != map_->nest.end() &&
+                          range != map_->nest.back();
+  if (blocks_ && holds_lanes_[range] && !outer_nest) out_ << indent() << sp_->sync << "\n";
+  --depth_;
+  out_ << indent() << "}\n";
+  if (const auto c = combined_.find(range); c != combined_.end()) {
+    --depth_;
+    out_ << indent() << "}\n";
+    for (const UOp& reg : c->second) {
+      const std::string r = slot(reg).addr.ptr;
+      out_ << indent() << "if (" << sp_->local_id << " == 0) " << r << "_all = " << r << "[0];\n";
+    }
+    out_ << indent() << sp_->sync << "\n";
+    for (const UOp& reg : c->second) {
+      const std::string r = slot(reg).addr.ptr;
+      out_ << indent() << r << "[0] = " << r << "_all;\n";
+    }
+  }
 }
 
 void Renderer::emit_alu(const UOp& u) {
@@ -313,13 +415,16 @@ void Renderer::emit_load(const UOp& u) {
   emit_value(u, lanes);
 }
 
-void Renderer::emit_store(const UOp& u) {
+void Renderer::emit_store(const UOp& u, size_t pc) {
   const Addr& a = slot(u.src(0)).addr;
   ANVIL_CHECK(!a.ptr.empty()) << who_ << "STORE through a pointer with no address: " << u.brief();
   const UOp& v = u.src(1);
+  // Blocks: a global store outside the lane loops is thread 0's (every thread has the value).
+  const bool first_thread = blocks_ && !shared_work_[pc] && pointer_root(u.src(0)).op() == Op::DEFINE_GLOBAL;
   for (size_t k = 0; k < v.dtype().count; ++k) {
     const std::string gate = lane_gate(a, k);
-    out_ << indent() << (gate.empty() ? "" : "if (" + gate + ") ") << a.ptr << "[" << lane_offset(a, k)
+    out_ << indent() << (first_thread ? "if (" + std::string(sp_->local_id) + " == 0) " : "")
+         << (gate.empty() ? "" : "if (" + gate + ") ") << a.ptr << "[" << lane_offset(a, k)
          << "] = " << c_to_storage(a.elem, lane(v, k)) << ";\n";
   }
 }
@@ -352,12 +457,6 @@ std::string CFamilyDialect::scratch_lines(const std::string& name, const std::st
   return "  " + elem + " " + name + "[" + std::to_string(n) + "] = {0};\n";
 }
 
-std::string CFamilyDialect::thread_loop_open(const std::string& type, const std::string& var, const std::string& extent,
-                                             const std::string& indent) const {
-  ANVIL_CHECK(false) << backend() << ": a thread loop in a dialect with no threads";
-  return "";
-}
-
 ThreadedDialect::ThreadedDialect(std::span<const UOp> program, const ThreadedSpelling& spelling)
     : loop_(find_thread_loop(program)), s_(spelling) {}
 
@@ -371,10 +470,6 @@ std::string ThreadedDialect::buffer_line(const std::string& name, const std::str
                                          bool sole) const {
   const std::string type = std::string(s_.address_space) + elem + "*";
   return "  " + type + " " + name + " = (" + type + ")b" + std::to_string(slot) + ";\n";
-}
-
-std::optional<size_t> ThreadedDialect::thread_loop() const {
-  return loop_.parallel ? std::optional<size_t>(loop_.loop_pos) : std::nullopt;
 }
 
 std::string stdint_names(const std::array<std::string_view, 8>& types, std::string_view suffix64) {
@@ -399,42 +494,103 @@ std::string render_c_family(std::span<const UOp> program, const std::string& ent
 
 ThreadLoop find_thread_loop(std::span<const UOp> program) {
   ThreadLoop l;
-  int64_t scratch = 0;
-  for (const UOp& u : program) {
-    if (u.op() == Op::DEFINE_GLOBAL) l.num_slots = std::max(l.num_slots, u.arg_int() + 1);
-    if (u.op() == Op::DEFINE_REG || u.op() == Op::DEFINE_LOCAL)
-      scratch += std::max<int64_t>(u.dtype().ptr_size, 1) * itemsize(u.dtype().scalar);
-  }
-  // The program must be one top-level RANGE block with nothing else that has an effect.
-  int depth = 0, top_blocks = 0;
-  std::optional<size_t> range_pos, end_pos;
-  for (size_t i = 0; i < program.size(); ++i) {
+  const size_t n = program.size();
+  int64_t reg_bytes = 0, local_bytes = 0;
+  std::vector<int64_t> parent(n, -1);  // the RANGE or IF a position sits in (-1: none)
+  std::vector<size_t> end_of(n, n);    // per RANGE or IF: its END or ENDIF
+  std::vector<int64_t> stored_slots_, loaded_slots;
+  std::vector<size_t> open;
+  for (size_t i = 0; i < n; ++i) {
     const UOp& u = program[i];
+    if (u.op() == Op::DEFINE_GLOBAL) l.num_slots = std::max(l.num_slots, u.arg_int() + 1);
+    const int64_t bytes = std::max<int64_t>(u.dtype().ptr_size, 1) * itemsize(u.dtype().scalar);
+    if (u.op() == Op::DEFINE_REG) reg_bytes += bytes;
+    if (u.op() == Op::DEFINE_LOCAL) local_bytes += bytes;
+    if ((u.op() == Op::LOAD || u.op() == Op::STORE) && pointer_root(u.src(0)).op() == Op::DEFINE_GLOBAL)
+      (u.op() == Op::STORE ? stored_slots_ : loaded_slots).push_back(pointer_root(u.src(0)).arg_int());
     if (u.op() == Op::END || u.op() == Op::ENDIF) {
-      if (--depth == 0 && range_pos && !end_pos) end_pos = i;
+      if (open.empty()) return l;  // malformed: render_c_family reports it
+      end_of[open.back()] = i;
+      parent[i] = static_cast<int64_t>(open.back());
+      open.pop_back();
       continue;
     }
-    if (depth == 0) {
-      if (u.op() == Op::RANGE || u.op() == Op::IF) {
-        ++top_blocks;
-        if (u.op() == Op::RANGE && !range_pos) range_pos = i;
-      } else if (u.op() == Op::STORE || u.op() == Op::BARRIER) {
-        return l;
-      }
+    parent[i] = open.empty() ? -1 : static_cast<int64_t>(open.back());
+    if (u.op() == Op::RANGE || u.op() == Op::IF) open.push_back(i);
+  }
+  auto within = [&](size_t p, size_t block) {
+    for (int64_t b = parent[p]; b != -1; b = parent[static_cast<size_t>(b)])
+      if (static_cast<size_t>(b) == block) return true;
+    return false;
+  };
+  auto is_lane = [&](size_t p) { return program[p].op() == Op::RANGE && is_lane_axis(program[p].arg_int()); };
+  auto global_store = [&](size_t p) {
+    return program[p].op() == Op::STORE && pointer_root(program[p].src(0)).op() == Op::DEFINE_GLOBAL;
+  };
+  // Every global store inside `r` is indexed by it.
+  auto disjoint = [&](size_t r) {
+    for (size_t i = r + 1; i < end_of[r]; ++i)
+      if (global_store(i) && !depends_on(program[i].src(0), program[r])) return false;
+    return true;
+  };
+
+  // The nest: descend while a block holds exactly one block, a RANGE, and nothing with an effect.
+  int64_t cur = -1;
+  while (true) {
+    std::vector<size_t> kids;
+    bool effects = false;
+    for (size_t i = 0; i < n; ++i) {
+      if (parent[i] != cur || program[i].op() == Op::END || program[i].op() == Op::ENDIF) continue;
+      if (program[i].op() == Op::RANGE || program[i].op() == Op::IF) kids.push_back(i);
+      effects = effects || program[i].op() == Op::STORE || program[i].op() == Op::BARRIER;
     }
-    if (u.op() == Op::RANGE || u.op() == Op::IF) ++depth;
+    if (kids.size() != 1 || effects || program[kids[0]].op() != Op::RANGE || is_lane(kids[0])) break;
+    const size_t r = kids[0];
+    if (program[r].src(0).op() != Op::CONST || end_of[r] == n || !disjoint(r)) break;
+    const int64_t size = std::max<int64_t>(static_cast<int64_t>(program[r].src(0).const_int()), 0);
+    if (size > 0 && l.extent > kMaxFlatExtent / size) break;
+    l.nest.push_back(r);
+    l.sizes.push_back(size);
+    l.extent *= size;
+    cur = static_cast<int64_t>(r);
   }
-  if (top_blocks != 1 || !range_pos || !end_pos || scratch > kParallelScratchBytes) return l;
-  const UOp& r = program[*range_pos];
-  if (r.src(0).op() != Op::CONST) return l;
-  // Iterations must write disjoint places: every global store is indexed by the loop.
-  for (size_t i = *range_pos + 1; i < *end_pos; ++i) {
-    const UOp& u = program[i];
-    if (u.op() == Op::STORE && pointer_root(u.src(0)).op() == Op::DEFINE_GLOBAL && !depends_on(u.src(0), r)) return l;
+
+  // Blocks: lane loops, none in another, a block's worth of lanes and shared memory, and no global
+  // buffer both stored and loaded (thread 0's store would not be seen by the others).
+  std::vector<size_t> lanes;
+  for (size_t i = 0; i < n; ++i)
+    if (is_lane(i)) lanes.push_back(i);
+  bool blocks = !lanes.empty() && reg_bytes <= kParallelScratchBytes && local_bytes <= kMaxSharedBytes;
+  for (size_t p : lanes) {
+    const UOp& end = program[p].src(0);
+    blocks = blocks && end.op() == Op::CONST && end.const_int() >= 1 && end.const_int() <= kMaxBlockThreads;
+    for (size_t q : lanes) blocks = blocks && !within(p, q);
+    if (blocks) l.lanes = std::max<int64_t>(l.lanes, static_cast<int64_t>(end.const_int()));
   }
-  l.parallel = true;
-  l.loop_pos = *range_pos;
-  l.extent = std::max<int64_t>(static_cast<int64_t>(r.src(0).const_int()), 0);
+  for (int64_t s : stored_slots_)
+    blocks = blocks && std::find(loaded_slots.begin(), loaded_slots.end(), s) == loaded_slots.end();
+  if (blocks) {
+    l.blocks = true;
+    l.lane_loops = lanes;
+    // Combine loops: after a barrier, they load local memory and store only accumulators.
+    for (size_t q = 0; q < n; ++q) {
+      if (program[q].op() != Op::RANGE || is_lane(q) || end_of[q] == n || q == 0 || program[q - 1].op() != Op::BARRIER)
+        continue;
+      bool local = false, only_regs = true;
+      for (size_t i = q + 1; i < end_of[q]; ++i) {
+        const UOp& u = program[i];
+        if (u.op() == Op::LOAD && pointer_root(u.src(0)).op() == Op::DEFINE_LOCAL) local = true;
+        if (u.op() == Op::STORE && pointer_root(u.src(0)).op() != Op::DEFINE_REG) only_regs = false;
+        if (u.op() == Op::RANGE || u.op() == Op::IF || u.op() == Op::BARRIER) only_regs = false;
+      }
+      if (local && only_regs) l.combine_loops.push_back(q);
+    }
+  } else {
+    l.lanes = 1;
+    if (reg_bytes + local_bytes > kParallelScratchBytes) l.nest.clear(), l.sizes.clear(), l.extent = 1;
+  }
+  l.parallel = !l.nest.empty();
+  if (l.parallel) l.loop_pos = l.nest.front();
   return l;
 }
 

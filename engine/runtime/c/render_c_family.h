@@ -18,14 +18,35 @@
 
 namespace anvil {
 
-// The GPU dialects' launch rule. When the program is one top-level loop with a constant extent whose
-// every global store is indexed by that loop (so iterations write disjoint places) and its scratch is
-// small, that loop's iterations become threads; otherwise the whole program runs in one thread.
+// The GPU dialects' launch rule (find_thread_loop), in two modes.
+//
+// Threads: the program is a nest of output loops with constant extents, each the only block of the
+// one around it (nothing with an effect beside it), every global store inside indexed by every loop
+// of the nest (so iterations write disjoint places), and its scratch is small. The nest is flattened:
+// iteration i of the product of its extents is one thread, the innermost loop varying fastest (so
+// adjacent threads touch adjacent elements). The nest may be empty: the program runs in one thread.
+//
+// Blocks: the program has lane loops (a group action's, opt.h), none inside another. Each iteration
+// of the nest (as above, possibly empty) is one block of `lanes` threads; a lane loop's iterations
+// are spread over the block's threads, local memory (DEFINE_LOCAL) is the block's shared memory and
+// BARRIER synchronizes the block. Code outside lane loops runs in every thread of the block (its
+// values are the same in each); its global stores are made by thread 0 only (no kernel loads a
+// buffer it stores, or Blocks is not used). A combine loop (one that folds local memory into
+// accumulators after a barrier) runs in thread 0 alone, in lane order, and its accumulators reach
+// the other threads through shared copies after a barrier: the fold is not repeated in every
+// thread. A loop holding a lane loop ends each iteration with a barrier, so the next iteration does
+// not overwrite local memory that a thread still reads.
 struct ThreadLoop {
-  int64_t num_slots = 0;  // buffer arguments: 1 + the highest DEFINE_GLOBAL slot
-  bool parallel = false;  // the outer loop becomes the thread index
-  size_t loop_pos = 0;    // that RANGE's position (when parallel)
-  int64_t extent = 1;     // threads: the loop's extent when parallel (0: nothing runs), else 1
+  int64_t num_slots = 0;              // buffer arguments: 1 + the highest DEFINE_GLOBAL slot
+  bool parallel = false;              // the nest is not empty
+  size_t loop_pos = 0;                // the outermost loop of the nest (when parallel)
+  std::vector<size_t> nest;           // the nest's RANGE positions, outermost first
+  std::vector<int64_t> sizes;         // their extents
+  int64_t extent = 1;                 // their product: threads (Threads) or blocks (Blocks); 0: nothing runs
+  bool blocks = false;                // Blocks mode
+  int64_t lanes = 1;                  // threads of a block (Blocks): the most lanes of a lane loop
+  std::vector<size_t> lane_loops;     // lane loop positions (Blocks)
+  std::vector<size_t> combine_loops;  // combine loop positions (Blocks)
 };
 ThreadLoop find_thread_loop(std::span<const UOp> program);
 
@@ -45,13 +66,10 @@ class CFamilyDialect {
   // on the stack.
   virtual std::string scratch_lines(const std::string& name, const std::string& elem, int64_t n, int64_t bytes,
                                     std::vector<std::string>& cleanup) const;
-  // The RANGE (a position in the program) whose iterations become threads, if any.
-  virtual std::optional<size_t> thread_loop() const { return std::nullopt; }
-  // Opens that loop's block (one "{"), declaring `var` of C type `type` as this thread's iteration of
-  // `extent` (a C expression). Called only when thread_loop() is set.
-  virtual std::string thread_loop_open(const std::string& type, const std::string& var, const std::string& extent,
-                                       const std::string& indent) const;
-  // A BARRIER's line (after `indent`): threads share no memory yet, so a comment.
+  // How the program maps to threads (threaded dialects; nullptr: one thread, plain loops).
+  virtual const ThreadLoop* mapping() const { return nullptr; }
+  virtual const struct ThreadedSpelling* threaded() const { return nullptr; }
+  // A BARRIER's line (after `indent`) outside Blocks mode: one thread orders nothing, so a comment.
   virtual std::string barrier() const = 0;
   // The whole text: what comes before `function` (headers, helpers) and `function` itself.
   virtual std::string finish(const std::string& function, const std::string& entry) const = 0;
@@ -59,18 +77,22 @@ class CFamilyDialect {
 
 // A dialect whose kernels run on many threads (opencl, cuda), given as data: a kernel taking one byte
 // pointer per buffer slot and then the vars pointer, each buffer cast to its element type inside, and
-// the loop of find_thread_loop (when there is one) as the thread index.
+// the mapping of find_thread_loop. Index expressions are of type `index_type`; an empty stride means
+// the launch gives every iteration its own thread or block (one pass, no loop).
 struct ThreadedSpelling {
-  std::string_view backend;        // "opencl"
-  std::string_view kernel;         // the signature up to the name: "__kernel void "
-  std::string_view bytes;          // a buffer argument's type: "__global uchar*"
-  std::string_view vars;           // the vars argument's type: "__global const long*"
-  std::string_view address_space;  // before a buffer pointer's element type: "__global "
-  std::string_view barrier;        // CFamilyDialect::barrier
-  // CFamilyDialect::thread_loop_open and finish.
-  std::string (*thread_loop_open)(const std::string& type, const std::string& var, const std::string& extent,
-                                  const std::string& indent);
-  std::string (*finish)(const std::string& function, const std::string& entry);
+  std::string_view backend;                   // "opencl"
+  std::string_view kernel;                    // the signature up to the name: "__kernel void "
+  std::string_view bytes;                     // a buffer argument's type: "__global uchar*"
+  std::string_view vars;                      // the vars argument's type: "__global const long*"
+  std::string_view address_space;             // before a buffer pointer's element type: "__global "
+  std::string_view barrier;                   // CFamilyDialect::barrier (outside Blocks mode)
+  std::string_view index_type;                // "long long"
+  std::string_view global_id, global_stride;  // Threads: this thread's iteration, and the step to its next
+  std::string_view group_id, group_stride;    // Blocks: this block's iteration, and the step
+  std::string_view local_id, local_size;      // Blocks: the thread in its block, and the block's size
+  std::string_view sync;                      // Blocks: a BARRIER ("__syncthreads();")
+  std::string_view shared;                    // Blocks: before a DEFINE_LOCAL's declaration ("__shared__ ")
+  std::string (*finish)(const std::string& function, const std::string& entry);  // CFamilyDialect::finish
 };
 
 class ThreadedDialect final : public CFamilyDialect {
@@ -79,11 +101,8 @@ class ThreadedDialect final : public CFamilyDialect {
   std::string_view backend() const override { return s_.backend; }
   std::string signature(const std::string& entry, int64_t num_slots) const override;
   std::string buffer_line(const std::string& name, const std::string& elem, int64_t slot, bool sole) const override;
-  std::optional<size_t> thread_loop() const override;
-  std::string thread_loop_open(const std::string& type, const std::string& var, const std::string& extent,
-                               const std::string& indent) const override {
-    return s_.thread_loop_open(type, var, extent, indent);
-  }
+  const ThreadLoop* mapping() const override { return &loop_; }
+  const ThreadedSpelling* threaded() const override { return &s_; }
   std::string barrier() const override { return std::string(s_.barrier); }
   std::string finish(const std::string& function, const std::string& entry) const override {
     return s_.finish(function, entry);

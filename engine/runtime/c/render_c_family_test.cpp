@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "engine/codegen/linearize.h"
+#include "engine/codegen/opt.h"
 #include "engine/runtime/backend_matrix_cases.h"
 #include "engine/runtime/cuda/render_cuda.h"
 #include "engine/schedule/graph_test_util.h"
@@ -114,8 +115,8 @@ TEST(RenderCuda, OuterOutputLoopBecomesThreads) {
   EXPECT_GE(l.grid * l.block, extent);
   const std::string text = render_cuda(prog, "k");
   EXPECT_NE(text.find("blockIdx.x * blockDim.x + threadIdx.x); "), std::string::npos) << text;
-  EXPECT_NE(text.find(" < ((int64_t)" + std::to_string(extent) + ")"), std::string::npos) << "the guard idx < extent\n"
-                                                                                          << text;
+  EXPECT_NE(text.find(" < (long long)" + std::to_string(extent) + ";"), std::string::npos) << "the guard idx < extent\n"
+                                                                                           << text;
 
   const std::vector<UOp> full = program_of(sum(small, {0, 1}));
   const CudaLaunch f = cuda_launch(full);
@@ -123,6 +124,77 @@ TEST(RenderCuda, OuterOutputLoopBecomesThreads) {
   EXPECT_EQ(f.grid, 1);
   EXPECT_EQ(f.block, 1);
   EXPECT_EQ(render_cuda(full, "k").find("threadIdx"), std::string::npos);
+}
+
+// Kernels with a GPU's actions (opt.h), as the cuda backend gets them.
+std::vector<UOp> gpu_program(const UOp& graph, size_t kernel = 0) {
+  const std::vector<Kernel> ks = schedule({graph});
+  EXPECT_LT(kernel, ks.size());
+  const UOp& ast = ks[std::min(kernel, ks.size() - 1)].ast;
+  return linearize(apply_opts(ast, choose_opts(ast, OptTarget{1, false, true})));
+}
+
+// A matmul's output loops (a 4 x 4 register tile each) are one flat index, columns varying fastest.
+TEST(RenderCuda, OutputLoopNestIsOneFlatIndex) {
+  const std::vector<UOp> prog = gpu_program(matmul(host(iota(256 * 32), {256, 32}), host(iota(32 * 512), {32, 512})));
+  const ThreadLoop t = find_thread_loop(prog);
+  ASSERT_TRUE(t.parallel);
+  EXPECT_FALSE(t.blocks);
+  ASSERT_EQ(t.nest.size(), 2u);
+  EXPECT_EQ(t.sizes, (std::vector<int64_t>{64, 128}));
+  EXPECT_EQ(t.extent, 64 * 128);
+  const CudaLaunch l = cuda_launch(prog);
+  EXPECT_EQ(l.block, 256);
+  EXPECT_EQ(l.block * l.grid, 64 * 128);
+  const std::string text = render_cuda(prog, "k");
+  EXPECT_NE(text.find("(thread_iter / 128)"), std::string::npos) << text;
+  EXPECT_NE(text.find("(thread_iter % 128)"), std::string::npos) << text;
+}
+
+// A grouped reduction: a block per output row, its threads the lanes (block-strided), partial
+// results in shared memory, a barrier before the combine, which thread 0 runs and shares through
+// shared memory, thread 0's store, and a barrier before the block's next row. A full reduction is one block.
+TEST(RenderCuda, GroupedReductionIsABlockPerOutput) {
+  const UOp rows = host(iota(8 * 1024), {8, 1024});
+  const std::vector<UOp> prog = gpu_program(sum(rows, {1}));
+  const ThreadLoop t = find_thread_loop(prog);
+  ASSERT_TRUE(t.blocks);
+  EXPECT_EQ(t.lanes, 32);  // 1024 a row: 32 lanes of 32 (opt.h's heuristic)
+  EXPECT_EQ(t.extent, 8);
+  const CudaLaunch l = cuda_launch(prog);
+  EXPECT_TRUE(l.blocks);
+  EXPECT_EQ(l.block, 32);
+  EXPECT_EQ(l.grid, 8);
+  const std::string text = render_cuda(prog, "k");
+  for (const char* piece : {"__shared__ float ", "for (long long block_iter = (long long)(blockIdx.x); ",
+                            " = (int64_t)(threadIdx.x); ", " += (int64_t)(blockDim.x)) {", "__syncthreads();",
+                            "if (threadIdx.x == 0) v", "if (threadIdx.x == 0) {", "_all = ", "[0] = v"})
+    EXPECT_NE(text.find(piece), std::string::npos) << piece << "\n" << text;
+  const size_t barrier = text.find("__syncthreads();");
+  EXPECT_NE(text.find("__syncthreads();", barrier + 1), std::string::npos) << "a barrier ends each row\n" << text;
+
+  const std::vector<UOp> full = gpu_program(sum(rows, {0, 1}));
+  const CudaLaunch f = cuda_launch(full);
+  EXPECT_TRUE(f.blocks);
+  EXPECT_EQ(f.grid, 1);
+  EXPECT_EQ(f.block, 32);  // the innermost reduce loop (1024) is grouped: 32 lanes
+}
+
+// The GPU actions' programs compile with nvcc, as NVRTC will build them.
+TEST(RenderCuda, GpuActionProgramsCompileWithNvcc) {
+  if (access(kNvcc, X_OK) != 0) GTEST_SKIP() << "no " << kNvcc;
+  const UOp rows = host(iota(8 * 1024), {8, 1024}), m = host(iota(64 * 48), {64, 48}),
+            w = host(iota(48 * 32), {48, 32});
+  std::string unit;
+  size_t k = 0;
+  for (const UOp& g : {sum(rows, {1}), max(rows, {1}), sum(rows, {0, 1}), softmax(rows), matmul(m, w),
+                       reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1})})
+    for (size_t i = 0; i < schedule({g}).size(); ++i)
+      unit += "namespace case" + std::to_string(k) + " {\n" +
+              render_cuda(gpu_program(g, i), "k" + std::to_string(k++)) + "}\n";
+  std::string log;
+  EXPECT_EQ(nvcc(unit, log), 0) << log.substr(0, 20000);
+  EXPECT_EQ(log.find("warning"), std::string::npos) << log.substr(0, 20000);
 }
 
 }  // namespace

@@ -76,7 +76,7 @@ CudaBuildStats cuda_build_stats() {
 }
 
 const Backend& cuda_backend() {
-  static const Backend backend{"cuda", &unavailable, &render, &compile, &compiler_id};
+  static const Backend backend{"cuda", &unavailable, &render, &compile, &compiler_id, true};
   return backend;
 }
 

@@ -146,11 +146,17 @@ struct Driver {
   PFN_cuMemcpyHtoD_v3020 copy_to_device = nullptr;
   PFN_cuMemcpyDtoH_v3020 copy_to_host = nullptr;
   PFN_cuLaunchKernel_v4000 launch = nullptr;
+  PFN_cuEventCreate_v2000 event_create = nullptr;
+  PFN_cuEventRecord_v2000 event_record = nullptr;
+  PFN_cuEventSynchronize_v2000 event_synchronize = nullptr;
+  PFN_cuEventElapsedTime_v2000 event_elapsed = nullptr;
 
   CUdevice device = 0;
   CUcontext context = nullptr;
   int max_block = 0;
-  std::mutex run_mutex;  // one run at a time on the default stream
+  std::mutex run_mutex;                     // one run at a time on the default stream
+  CUevent start = nullptr, stop = nullptr;  // around each launch (made on the first run), under run_mutex
+  CudaRunStats stats;                       // under run_mutex
 };
 
 // "CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected)", or the bare number before the
@@ -218,6 +224,10 @@ bool resolve_driver(Driver& d) {
   get("cuMemcpyHtoD", d.copy_to_device);
   get("cuMemcpyDtoH", d.copy_to_host);
   get("cuLaunchKernel", d.launch);
+  get("cuEventCreate", d.event_create);
+  get("cuEventRecord", d.event_record);
+  get("cuEventSynchronize", d.event_synchronize);
+  get("cuEventElapsedTime", d.event_elapsed);
   if (!missing.empty()) {
     d.info.error = "libcuda.so.1 lacks " + missing + " at CUDA API version " + std::to_string(kCudaApiVersion);
     return false;
@@ -337,8 +347,13 @@ class Kernel final : public CudaKernel {
     ANVIL_CHECK(grid >= 0 && grid <= INT_MAX && block >= 0 && block <= d.max_block)
         << "cuda: kernel " << entry_ << " launch of " << grid << " blocks of " << block << " threads (at most "
         << d.max_block << " a block)";
+    const auto began = std::chrono::steady_clock::now();
     std::lock_guard<std::mutex> lock(d.run_mutex);
     make_current(d);
+    if (!d.start) {
+      check(d, d.event_create(&d.start, CU_EVENT_DEFAULT), "cuEventCreate");
+      check(d, d.event_create(&d.stop, CU_EVENT_DEFAULT), "cuEventCreate");
+    }
     DeviceAllocations mem{d, {}};
     std::vector<CUdeviceptr> args;
     for (int64_t s = 0; s < num_slots; ++s) {
@@ -354,18 +369,26 @@ class Kernel final : public CudaKernel {
     check(d, d.copy_to_device(args.back(), values.data(), values.size() * sizeof(long long)), "cuMemcpyHtoD of vars");
     std::vector<void*> params;
     for (CUdeviceptr& p : args) params.push_back(&p);
-    if (grid > 0 && block > 0)
+    float kernel_ms = 0;
+    if (grid > 0 && block > 0) {
+      check(d, d.event_record(d.start, nullptr), "cuEventRecord");
       check(d,
             d.launch(fn_, static_cast<unsigned>(grid), 1, 1, static_cast<unsigned>(block), 1, 1, 0, nullptr,
                      params.data(), nullptr),
             "cuLaunchKernel of " + entry_);
+      check(d, d.event_record(d.stop, nullptr), "cuEventRecord");
+    }
     check(d, d.synchronize(), "kernel " + entry_ + " (cuCtxSynchronize)");
+    if (grid > 0 && block > 0) check(d, d.event_elapsed(&kernel_ms, d.start, d.stop), "cuEventElapsedTime");
     for (int64_t s : stored) {
       Buffer& b = *buffers[static_cast<size_t>(s)];
       if (!b.bytes.empty())
         check(d, d.copy_to_host(b.bytes.data(), args[static_cast<size_t>(s)], b.bytes.size()),
               "cuMemcpyDtoH of buffer " + std::to_string(s));
     }
+    ++d.stats.runs;
+    d.stats.kernel_seconds += kernel_ms / 1e3;
+    d.stats.run_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
   }
 
  private:
@@ -382,6 +405,12 @@ std::unordered_map<std::string, std::shared_ptr<CudaKernel>>& kernel_cache() {
 }  // namespace
 
 const CudaDeviceInfo& cuda_device_info() { return driver().info; }
+
+CudaRunStats cuda_run_stats() {
+  Driver& d = driver();
+  std::lock_guard<std::mutex> lock(d.run_mutex);
+  return d.stats;
+}
 
 const NvrtcInfo& nvrtc_info() { return nvrtc().info; }
 

@@ -80,6 +80,16 @@ class CudaKernel {
                    int64_t block, const std::vector<int64_t>& stored) = 0;
 };
 
+// What the kernel runs of this process took: `kernel_seconds` between CUDA events recorded just
+// before and after each launch (the device's time for the kernel alone, buffers already there),
+// `run_seconds` the whole CudaKernel::run on the host (allocation, copies in and out, launch, wait).
+struct CudaRunStats {
+  int64_t runs = 0;
+  double kernel_seconds = 0;
+  double run_seconds = 0;
+};
+CudaRunStats cuda_run_stats();
+
 // Compiles `source` with NVRTC for the device, loads it and finds kernel `entry`. Cached in-process
 // by a hash of (source, entry): a second build of the same text returns the same kernel. Raises
 // anvil::Error without a device, on a compile error (with NVRTC's log) or a load error.

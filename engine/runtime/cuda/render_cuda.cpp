@@ -56,27 +56,28 @@ std::string cuda_helpers(const std::string& kernel, const std::string& entry) {
   return text;
 }
 
-// A grid-stride loop: the last block's spare threads run no iteration (the guard idx < extent),
-// and a grid capped at kMaxGrid still covers every iteration.
-std::string open_grid_stride(const std::string& type, const std::string& var, const std::string& extent,
-                             const std::string& indent) {
-  return indent + "for (" + type + " " + var + " = (" + type + ")((long long)blockIdx.x * blockDim.x + threadIdx.x); " +
-         var + " < " + extent + "; " + var + " += (" + type + ")((long long)gridDim.x * blockDim.x)) {\n";
-}
-
 std::string finish(const std::string& function, const std::string& entry) {
   return header() + cuda_helpers(function, entry) + function;
 }
 
 // Buffers are not __restrict__: that lets loads go through the read-only cache, which realize's
 // aliasing check would then have to guard as it does for c; left for when it is measured.
+// Threads and blocks stride over the iterations the capped grid does not cover.
 constexpr ThreadedSpelling kCuda{"cuda",
                                  "extern \"C\" __global__ void ",
                                  "unsigned char*",
                                  "const long long*",
                                  "",
-                                 "/* barrier: threads share no memory in this step */\n",
-                                 open_grid_stride,
+                                 "/* barrier: one thread orders nothing */\n",
+                                 "long long",
+                                 "(long long)blockIdx.x * blockDim.x + threadIdx.x",
+                                 "(long long)gridDim.x * blockDim.x",
+                                 "blockIdx.x",
+                                 "gridDim.x",
+                                 "threadIdx.x",
+                                 "blockDim.x",
+                                 "__syncthreads();",
+                                 "__shared__ ",
                                  finish};
 
 }  // namespace
@@ -86,6 +87,12 @@ CudaLaunch cuda_launch(std::span<const UOp> program) {
   CudaLaunch l;
   l.num_slots = t.num_slots;
   l.parallel = t.parallel;
+  l.blocks = t.blocks;
+  if (t.blocks) {  // a block per iteration of the nest, a thread per lane
+    l.block = t.lanes;
+    l.grid = std::min(t.extent, kMaxGrid);
+    return l;
+  }
   if (!t.parallel) return l;
   l.block = std::clamp<int64_t>(t.extent, 1, kBlock);
   l.grid = std::min((t.extent + l.block - 1) / l.block, kMaxGrid);

@@ -24,12 +24,14 @@ struct CudaLaunch {
   int64_t num_slots = 0;  // kernel buffer arguments, before `vars`
   int64_t grid = 1;       // blocks (0: nothing is launched)
   int64_t block = 1;      // threads per block
-  bool parallel = false;  // the outer loop became blockIdx.x * blockDim.x + threadIdx.x (grid-stride, guarded)
+  bool parallel = false;  // the output loop nest became blockIdx.x * blockDim.x + threadIdx.x (grid-stride, guarded)
+  bool blocks = false;    // lanes: the nest became blockIdx.x (grid-stride), the lanes threadIdx.x (block-stride)
 };
 
-// How the program will be launched: grid and block sizes, and the slots. The outer loop's rule is
-// opencl_launch's (find_thread_loop); blocks of 256 threads (the extent when smaller), grid =
-// ceil(extent / block) capped at 2^31 - 1 (the kernel's loop strides over the rest); else one thread.
+// How the program will be launched: grid and block sizes, and the slots, by find_thread_loop's rule
+// (render_c_family.h). Threads: blocks of 256 threads (the extent when smaller), grid =
+// ceil(extent / block) capped at 2^31 - 1 (the kernel's loop strides over the rest). Blocks: one
+// block of `lanes` threads per iteration of the nest (at most 2^31 - 1 blocks, striding). Else one thread.
 CudaLaunch cuda_launch(std::span<const UOp> program);
 
 // The kernel's name for entry point `fn_name`: prefixed with "anvil_" unless it already is.

@@ -42,7 +42,7 @@ std::string compiler_id() { return "interp"; }
 }  // namespace
 
 const Backend& interp_backend() {
-  static const Backend backend{"interp", &available, &render, &compile, &compiler_id};
+  static const Backend backend{"interp", &available, &render, &compile, &compiler_id, false};
   return backend;
 }
 

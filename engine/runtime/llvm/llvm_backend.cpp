@@ -209,7 +209,7 @@ std::string compiler_id() {
 LlvmCacheStats llvm_cache_stats() { return {cache_hits.load(), cache_misses.load(), cache_corrupt.load()}; }
 
 const Backend& llvm_backend() {
-  static const Backend backend{"llvm", &available, &render, &compile, &compiler_id};
+  static const Backend backend{"llvm", &available, &render, &compile, &compiler_id, false};
   return backend;
 }
 

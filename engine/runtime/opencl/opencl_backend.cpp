@@ -46,7 +46,7 @@ class OpenClProgram final : public Program {
       ANVIL_CHECK(it != vars.end()) << "opencl: DEFINE_VAR " << name << " is not bound";
       values.push_back(it->second);
     }
-    kernel_->run(buffers, launch_.num_slots, values, launch_.global_size, stored_);
+    kernel_->run(buffers, launch_.num_slots, values, launch_.global_size, launch_.local_size, stored_);
   }
 
  private:
@@ -87,7 +87,7 @@ OpenClBuildStats opencl_build_stats() {
 }
 
 const Backend& opencl_backend() {
-  static const Backend backend{"opencl", &unavailable, &render, &compile, &compiler_id};
+  static const Backend backend{"opencl", &unavailable, &render, &compile, &compiler_id, false};
   return backend;
 }
 

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "engine/codegen/linearize.h"
+#include "engine/codegen/opt.h"
 #include "engine/runtime/backend.h"
 #include "engine/runtime/interp/program.h"
 #include "engine/runtime/kernel_cache.h"
@@ -168,6 +169,42 @@ TEST(OpenClBackend, OuterOutputLoopBecomesWorkItems) {
   EXPECT_FALSE(f.parallel);
   EXPECT_EQ(f.global_size, 1);
   EXPECT_EQ(opencl().render(full, "k").find("get_global_id"), std::string::npos);
+}
+
+// Kernels with a GPU's actions (opt.h: grouped reduce loops, register tiles), as cuda gets them.
+std::vector<std::vector<UOp>> gpu_programs() {
+  const UOp rows = host(iota(8 * 1024), {8, 1024}), m = host(iota(64 * 48), {64, 48}),
+            w = host(iota(48 * 32), {48, 32});
+  std::vector<std::vector<UOp>> out;
+  for (const UOp& g :
+       {sum(rows, {1}), max(rows, {1}), sum(rows, {0, 1}), softmax(rows), sum(bin(Op::MUL, rows, rows), {1}),
+        matmul(m, w), reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1}), sum(rows, {0})})
+    for (const Kernel& k : schedule({g}))
+      out.push_back(linearize(apply_opts(k.ast, choose_opts(k.ast, OptTarget{1, false, true}))));
+  return out;
+}
+
+// Issue 9's GPU mapping on PoCL: a grouped reduction is a work-group per output whose work-items
+// share the lanes through __local memory and barriers, and thread 0 stores; the result is interp's,
+// bit for bit, on the same program (the combine runs in lane order in both).
+TEST(OpenClBackend, GroupedReductionsRunAsWorkGroupsWithInterpsValues) {
+  REQUIRE_DEVICE();
+  size_t grouped = 0;
+  for (const std::vector<UOp>& prog : gpu_programs()) {
+    const OpenClLaunch l = opencl_launch(prog);
+    const std::string src = opencl().render(prog, "k");
+    if (l.blocks) {
+      ++grouped;
+      EXPECT_GT(l.local_size, 1) << src;
+      EXPECT_EQ(l.global_size % l.local_size, 0) << src;
+      EXPECT_NE(src.find("barrier(CLK_LOCAL_MEM_FENCE);"), std::string::npos) << src;
+      EXPECT_NE(src.find("__local "), std::string::npos) << src;
+      EXPECT_NE(src.find("if (get_local_id(0) == 0) "), std::string::npos) << src;
+    }
+    const std::vector<Buffer> in = buffers_for(prog);
+    expect_same(run_on(opencl(), prog, in), run_interp(prog, in), src);
+  }
+  EXPECT_GE(grouped, 6u);  // every reduction but the column sum (8 rows: too few to group)
 }
 
 // Issue 9: llvm's ORC JIT and PoCL (which links the same LLVM 15) in one process, interleaved.

@@ -117,7 +117,7 @@ class Kernel final : public OpenClKernel {
   }
 
   void run(std::span<Buffer* const> buffers, int64_t num_slots, const std::vector<int64_t>& vars, int64_t global_size,
-           const std::vector<int64_t>& stored) override {
+           int64_t local_size, const std::vector<int64_t>& stored) override {
     ANVIL_CHECK(static_cast<size_t>(num_slots) <= buffers.size())
         << "opencl: the kernel takes " << num_slots << " buffers, run got " << buffers.size();
     Device& d = device();
@@ -149,8 +149,9 @@ class Kernel final : public OpenClKernel {
     check(err, "clCreateBuffer (vars)");
     check(clSetKernelArg(kernel_, static_cast<cl_uint>(num_slots), sizeof(cl_mem), &mems.back()), "clSetKernelArg");
     if (global_size > 0) {
-      const size_t global = static_cast<size_t>(global_size);
-      check(clEnqueueNDRangeKernel(d.queue, kernel_, 1, nullptr, &global, nullptr, 0, nullptr, nullptr),
+      const size_t global = static_cast<size_t>(global_size), local = static_cast<size_t>(local_size);
+      check(clEnqueueNDRangeKernel(d.queue, kernel_, 1, nullptr, &global, local_size > 0 ? &local : nullptr, 0, nullptr,
+                                   nullptr),
             "clEnqueueNDRangeKernel");
     }
     for (int64_t s : stored) {

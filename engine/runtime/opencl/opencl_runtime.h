@@ -25,13 +25,14 @@ struct OpenClDeviceInfo {
 // The process's device, probed once; never throws or aborts (a missing platform is `error`).
 const OpenClDeviceInfo& opencl_device_info();
 
-// A built kernel. run() uploads every slot, launches `global_size` work-items (none when 0),
-// and downloads the slots in `stored`; concurrent runs are serialized (one queue, one cl_kernel).
+// A built kernel. run() uploads every slot, launches `global_size` work-items (none when 0) in
+// work-groups of `local_size` (0: the implementation's choice), and downloads the slots in `stored`; concurrent runs
+// are serialized (one queue, one cl_kernel).
 class OpenClKernel {
  public:
   virtual ~OpenClKernel() = default;
   virtual void run(std::span<Buffer* const> buffers, int64_t num_slots, const std::vector<int64_t>& vars,
-                   int64_t global_size, const std::vector<int64_t>& stored) = 0;
+                   int64_t global_size, int64_t local_size, const std::vector<int64_t>& stored) = 0;
 };
 
 // Builds `source` with `options` for the device and finds kernel `fn_name`. A build failure is an

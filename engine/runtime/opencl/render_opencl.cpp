@@ -1,8 +1,9 @@
 // The opencl dialect of the C-family renderer (render_c_family.h): a __kernel with one __global byte
-// pointer per slot, the thread loop (find_thread_loop) as a block reading get_global_id(0), and the
+// pointer per slot, the thread mapping of find_thread_loop (work-items, or work-groups sharing lanes), and the
 // c prelude's helpers adapted to OpenCL C behind a header of pragmas and <stdint.h> names.
 #include "engine/runtime/opencl/render_opencl.h"
 
+#include <cstdint>
 #include <regex>
 
 #include "engine/runtime/c/render_c.h"
@@ -45,25 +46,35 @@ std::string opencl_dialect(const std::string& text) {
 }
 
 // The NDRange has exactly `extent` work-items: no guard.
-std::string open_work_item(const std::string& type, const std::string& var, const std::string& extent,
-                           const std::string& indent) {
-  return indent + "{\n" + indent + "  const " + type + " " + var + " = (" + type + ")get_global_id(0);\n";
-}
-
 std::string finish(const std::string& function, const std::string& entry) {
   return header() + opencl_dialect(opencl_helpers(function, entry) + function);
 }
 
-constexpr ThreadedSpelling kOpenCl{"opencl",          "__kernel void ",
-                                   "__global uchar*", "__global const long*",
-                                   "__global ",       "/* barrier: work-items share no memory in this step */\n",
-                                   open_work_item,    finish};
+// The NDRange covers every iteration exactly: no strides.
+constexpr ThreadedSpelling kOpenCl{"opencl",
+                                   "__kernel void ",
+                                   "__global uchar*",
+                                   "__global const long*",
+                                   "__global ",
+                                   "/* barrier: one work-item orders nothing */\n",
+                                   "long",
+                                   "get_global_id(0)",
+                                   "",
+                                   "get_group_id(0)",
+                                   "",
+                                   "get_local_id(0)",
+                                   "get_local_size(0)",
+                                   "barrier(CLK_LOCAL_MEM_FENCE);",
+                                   "__local ",
+                                   finish};
 
 }  // namespace
 
 OpenClLaunch opencl_launch(std::span<const UOp> program) {
   const ThreadLoop t = find_thread_loop(program);
-  return OpenClLaunch{t.num_slots, t.parallel ? t.extent : 1, t.parallel, t.loop_pos};
+  ANVIL_CHECK(t.extent <= INT64_MAX / t.lanes) << "opencl: " << t.extent << " work-groups of " << t.lanes;
+  if (t.blocks) return OpenClLaunch{t.num_slots, t.extent * t.lanes, t.lanes, t.parallel, t.loop_pos, true};
+  return OpenClLaunch{t.num_slots, t.parallel ? t.extent : 1, 0, t.parallel, t.loop_pos, false};
 }
 
 std::string opencl_entry_name(const std::string& fn_name) { return prefixed_entry_name(fn_name); }

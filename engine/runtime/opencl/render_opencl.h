@@ -14,9 +14,10 @@
 // with one byte pointer per DEFINE_GLOBAL slot 0..N (cast to its element type inside) and `vars`
 // holding the DEFINE_VARs sorted by name (var_names(), as the host ABI), at least one element.
 //
-// Execution model (this step; find_thread_loop, shared with cuda): when the program is one top-level
-// loop with a constant extent whose every global store is indexed by that loop, the loop becomes the
-// NDRange: one work-item per iteration (get_global_id(0)); otherwise the whole program runs in one work-item.
+// Execution model (find_thread_loop, shared with cuda; render_c_family.h): Threads, one work-item
+// per iteration of the flattened output loop nest (get_global_id(0)); Blocks, one work-group per
+// iteration of the nest (get_group_id(0)) whose work-items share the lane loops (get_local_id(0)),
+// local memory (__local) and barriers (barrier(CLK_LOCAL_MEM_FENCE)); else one work-item.
 #include <cstdint>
 #include <span>
 #include <string>
@@ -28,11 +29,13 @@ namespace anvil {
 struct OpenClLaunch {
   int64_t num_slots = 0;    // kernel buffer arguments, before `vars`
   int64_t global_size = 1;  // work-items (0: the loop runs no iteration, nothing is launched)
-  bool parallel = false;    // the outer loop became get_global_id(0)
-  size_t loop_pos = 0;      // the RANGE that did (when parallel)
+  int64_t local_size = 0;   // work-items of a work-group (Blocks: the lanes; 0: PoCL's choice)
+  bool parallel = false;    // the output loop nest became get_global_id(0), or get_group_id(0) with blocks
+  size_t loop_pos = 0;      // its outermost RANGE (when parallel)
+  bool blocks = false;      // Blocks mode
 };
 
-// How the program will be launched: the outer loop that becomes the NDRange, and the slots.
+// How the program will be launched: the loops that become the NDRange, and the slots.
 OpenClLaunch opencl_launch(std::span<const UOp> program);
 
 // The kernel's name in OpenCL C for entry point `fn_name`: prefixed with "anvil_" unless it already is,
