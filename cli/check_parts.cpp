@@ -4,14 +4,17 @@
 #include "cli/check_parts.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <regex>
 #include <sstream>
 
 #include "cli/paths.h"
 #include "cli/proc.h"
+#include "engine/runtime/kernel_cache.h"
 #include "engine/support/hash.h"
 #include "fuzz/lib/finding.h"
 
@@ -134,6 +137,13 @@ CheckRow views_row(int cases, double limit) {
   return row;
 }
 
+// A clean row that finished nothing is not a pass: its detail says so first (and the row is "empty").
+std::string nothing_finished(const char* what, double limit, const std::string& detail) {
+  char head[96];
+  std::snprintf(head, sizeof head, "NO %s FINISHED in its %.1f s: ", what, limit);
+  return head + detail;
+}
+
 // Counts of a GoogleTest run's finished tests, and whether it is clean (stopped at its limit with
 // no failure counts as clean: the budget stopped it).
 struct GtestCounts {
@@ -178,6 +188,7 @@ CheckRow oracle_row(const std::string& check, const std::string& binary, const s
   if (!r.timed_out && r.exit_code != 0 && !n.failed) d << ", exit " << r.exit_code;
   d << stopped(r);
   row.detail = d.str();
+  if (row.ok && n.passed == 0) row.empty = true, row.detail = nothing_finished("TEST", limit, row.detail);
   static const std::regex failed_name("\\[  FAILED  \\] (\\S+) \\(\\d+ ms\\)");
   for (auto it = std::sregex_iterator(r.output.begin(), r.output.end(), failed_name); it != std::sregex_iterator();
        ++it)
@@ -185,13 +196,20 @@ CheckRow oracle_row(const std::string& check, const std::string& binary, const s
   return row;
 }
 
-CheckRow properties_row(const std::string& backend, const std::string& seed, int cases, double limit) {
+// The property suites' command on one backend, and its environment.
+std::vector<std::string> properties_argv(const std::string& backend) {
   std::vector<std::string> argv = {binary_dir() + "/verify/test_props"};
   // Suites that never realize a tensor run once, on interp; the rest on every backend.
   if (backend != "interp") argv.push_back("--gtest_filter=-Symbolic.*:Text.*:UOp.*:Tolerance.*:GraphLeaves.*");
-  const ProcResult r = run_process(
-      argv, {"ANVIL_BACKEND=" + backend, "RC_PARAMS=seed=" + seed + " max_success=" + std::to_string(cases)},
-      log_path("properties@" + backend), {}, limit);
+  return argv;
+}
+std::vector<std::string> properties_env(const std::string& backend, const std::string& seed, int cases) {
+  return {"ANVIL_BACKEND=" + backend, "RC_PARAMS=seed=" + seed + " max_success=" + std::to_string(cases)};
+}
+
+CheckRow properties_row(const std::string& backend, const std::string& seed, int cases, double limit) {
+  const ProcResult r = run_process(properties_argv(backend), properties_env(backend, seed, cases),
+                                   log_path("properties@" + backend), {}, limit);
   CheckRow row{"properties", "properties@" + backend};
   row.seconds = r.seconds;
   const auto [passed, failed] = gtest_counts(r);
@@ -204,6 +222,100 @@ CheckRow properties_row(const std::string& backend, const std::string& seed, int
   if (!r.timed_out && r.exit_code != 0 && !failed) d << ", exit " << r.exit_code;
   d << ")" << stopped(r);
   row.detail = d.str();
+  if (row.ok && passed == 0) row.empty = true, row.detail = nothing_finished("SUITE", limit, row.detail);
+  return row;
+}
+
+// PoCL's kernel cache: where the opencl backend points it (engine/runtime/opencl/opencl_runtime.cpp).
+fs::path pocl_cache_dir() {
+  if (const char* dir = std::getenv("POCL_CACHE_DIR")) return dir;
+  const std::optional<fs::path> dir = try_kernel_cache_dir();
+  return dir ? *dir / "pocl" : fs::path();
+}
+
+// Kernel binaries (.so) in PoCL's cache: how many a warm-up added.
+long pocl_cache_entries() {
+  std::error_code ec;
+  long n = 0;
+  for (auto it = fs::recursive_directory_iterator(pocl_cache_dir(), ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    n += it->is_regular_file(ec) && it->path().extension() == ".so";
+  return n;
+}
+
+// The suites a warm-up has compiled, one line each ("edges"; "properties SEED CASES": their kernels are drawn
+// from the seed), kept beside PoCL's cache. An opencl row that finishes nothing takes its line out (kernels
+// changed, or the cache was emptied), so the next check warms it up again.
+fs::path warm_stamp() { return pocl_cache_dir() / "anvil-check-warm.txt"; }
+std::string edges_key() { return "edges"; }
+std::string properties_key(const std::string& seed, int cases) {
+  return "properties " + seed + " " + std::to_string(cases);
+}
+
+std::vector<std::string> warm_keys() {
+  std::vector<std::string> keys;
+  std::ifstream in(warm_stamp());
+  for (std::string line; std::getline(in, line);) keys.push_back(line);
+  return keys;
+}
+bool pocl_warm(const std::string& key) {
+  if (pocl_cache_dir().empty()) return true;  // no cache folder: PoCL keeps nothing, a warm-up would not help
+  const std::vector<std::string> keys = warm_keys();
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
+}
+void set_warm(const std::string& key, bool warm) {
+  static std::mutex mu;  // the two opencl rows may end at once
+  std::lock_guard lk(mu);
+  if (pocl_cache_dir().empty()) return;
+  std::vector<std::string> keys = warm_keys();
+  std::erase(keys, key);
+  if (warm) keys.push_back(key);
+  std::ofstream out(warm_stamp());
+  for (const std::string& k : keys) out << k << "\n";
+}
+
+// The opencl rows' own suites, run once before them so that PoCL compiles their kernels (about 0.25 s each,
+// some 170 for edges) on this row's time and not in the rows' shares: the property suites on the check's
+// seed first (quick), then edges. A suite is marked warm when it finished, or compiled nothing new in more
+// time than its row will have. Failures are left to the rows themselves.
+CheckRow warmup_row(const std::string& seed, int cases, double limit) {
+  CheckRow row{"properties", "warm-up@opencl"};
+  const auto t0 = std::chrono::steady_clock::now();
+  const auto elapsed = [&] { return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(); };
+  const bool do_props = !pocl_warm(properties_key(seed, cases)), do_edges = !pocl_warm(edges_key());
+  std::ostringstream d;
+  long compiled = 0;
+  bool all_warm = true;
+  // One suite: its counts, and whether its kernels are now in the cache.
+  const auto warm = [&](const std::string& name, const std::vector<std::string>& argv,
+                        const std::vector<std::string>& env, double suite_limit, const std::string& key) {
+    const long before = pocl_cache_entries();
+    const ProcResult r = run_process(argv, env, log_path("warm-up@opencl " + name), {}, std::max(1.0, suite_limit));
+    const long added = pocl_cache_entries() - before;
+    compiled += added;
+    d << (d.tellp() > 0 ? ", " : "") << name << " " << gtest_counts(r).passed << " finished in "
+      << std::lround(r.seconds) << " s" << stopped(r);
+    // Finished: gtest's closing line ("... ran. (N ms total)") came out; a kill during the exit still counts.
+    const bool finished = !r.timed_out || r.output.find(" ran. (") != std::string::npos;
+    const bool ok = finished || added == 0;
+    if (ok) set_warm(key, true);
+    all_warm = all_warm && ok;
+  };
+  if (do_props && fs::exists(properties_argv("opencl")[0]))
+    warm("properties", properties_argv("opencl"), properties_env("opencl", seed, cases), do_edges ? limit / 2 : limit,
+         properties_key(seed, cases));
+  const std::string edges = binary_dir() + "/verify/test_edges";
+  if (do_edges && fs::exists(edges)) warm("edges", {edges}, {"ANVIL_BACKEND=opencl"}, limit - elapsed(), edges_key());
+  row.seconds = elapsed();
+  row.detail =
+      "PoCL compiled " + std::to_string(compiled) + " kernels for the opencl rows (" + d.str() + "); " +
+      (all_warm ? "warm from now on" : "the rest compiles in the rows' time, and the next check warms up again");
+  return row;
+}
+
+// An opencl row that finished nothing: the cache is not warm for it after all.
+CheckRow forget_warm_if_empty(CheckRow row, const std::string& key) {
+  if (row.empty) set_warm(key, false);
   return row;
 }
 
@@ -303,7 +415,16 @@ std::vector<CheckTask> check_tasks(const CheckConfig& c) {
   const double lane_s = c.budget_s * std::max(1, c.jobs);
   const size_t n_targets = fuzz::all_targets().size();
   // The fractions are of a full run; a run of some parts scales them up to fill the budget.
-  double all = wanted(c, "fuzz") ? 0.51 : 0;
+  const int cases = std::clamp(static_cast<int>(c.budget_s / 4), 10, 1000);  // 30 cases each at 120 s
+  // opencl on a cold PoCL cache spends its rows' shares compiling (about 0.25 s a kernel) and finishes
+  // nothing: a warm-up line compiles their kernels first, on a share of its own, until they are in the cache
+  // (edges once; the property suites once per seed). The opencl rows start after it. Its share comes out of
+  // the fuzz campaigns' time; without them it is scaled in with the other parts.
+  const bool opencl = std::find(c.backends.begin(), c.backends.end(), "opencl") != c.backends.end();
+  const bool warm_up =
+      wanted(c, "properties") && opencl && (!pocl_warm(edges_key()) || !pocl_warm(properties_key(c.seed, cases)));
+  const double warm_up_fraction = 0.25, props_fraction = 0.10, edges_fraction = 0.16;
+  double all = wanted(c, "fuzz") ? 0.51 : (warm_up ? warm_up_fraction : 0);
   all += (wanted(c, "replay") ? 0.20 : 0) + (wanted(c, "prove") ? 0.24 : 0) + (wanted(c, "properties") ? 0.45 : 0);
   auto share = [&](double fraction, size_t n = 1) {
     return std::max(2.5, lane_s * fraction / all / static_cast<double>(std::max<size_t>(1, n)));
@@ -318,19 +439,30 @@ std::vector<CheckTask> check_tasks(const CheckConfig& c) {
     tasks.push_back(
         {"prove", "rules (Z3)", false, rules, "", [=](double l) { return rules_row(std::max(1.0, l - 3), l); }});
   }
+  const auto after_warm_up = [&](const std::string& be) { return warm_up && be == "opencl" ? "warm-up@opencl" : ""; };
+  if (warm_up)
+    tasks.push_back({"properties", "warm-up@opencl", false, share(warm_up_fraction), "",
+                     [=](double l) { return warmup_row(c.seed, cases, l); }});
   if (wanted(c, "properties")) {
-    const int cases = std::clamp(static_cast<int>(c.budget_s / 4), 10, 1000);  // 30 cases each at 120 s
     for (const std::string& be : c.backends)
-      tasks.push_back({"properties", "properties@" + be, false, share(0.10, c.backends.size()), "",
-                       [=](double l) { return properties_row(be, c.seed, cases, l); }});
+      tasks.push_back({"properties", "properties@" + be, false, share(props_fraction, c.backends.size()), "",
+                       [=](double l) {
+                         CheckRow row = properties_row(be, c.seed, cases, l);
+                         return be == "opencl" ? forget_warm_if_empty(std::move(row), properties_key(c.seed, cases))
+                                               : row;
+                       },
+                       after_warm_up(be)});
   }
   if (wanted(c, "properties")) {
     // Edge values, tiling shapes, wide half sums and disjoint random draws (verify/edges), per backend.
     for (const std::string& be : c.backends)
-      tasks.push_back({"properties", "edges@" + be, false, share(0.16, c.backends.size()), "", [=](double l) {
-                         return oracle_row("edges@" + be, binary_dir() + "/verify/test_edges",
-                                           "configure with -DANVIL_WITH_TESTS=ON", c.seed, l, "", be);
-                       }});
+      tasks.push_back({"properties", "edges@" + be, false, share(edges_fraction, c.backends.size()), "",
+                       [=](double l) {
+                         CheckRow row = oracle_row("edges@" + be, binary_dir() + "/verify/test_edges",
+                                                   "configure with -DANVIL_WITH_TESTS=ON", c.seed, l, "", be);
+                         return be == "opencl" ? forget_warm_if_empty(std::move(row), edges_key()) : row;
+                       },
+                       after_warm_up(be)});
     tasks.push_back({"properties", "gradients (finite differences)", false, share(0.03), "", [=](double l) {
                        return oracle_row("gradients (finite differences)", binary_dir() + "/verify/test_grad",
                                          "configure with -DANVIL_WITH_TESTS=ON", c.seed, l);

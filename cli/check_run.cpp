@@ -70,13 +70,21 @@ class Scheduler {
 
   double expected(size_t j) const { return tasks_[j].elastic ? limit_[j] : std::min(limit_[j], tasks_[j].seconds); }
 
-  // The next task whose lock is free, or tasks_.size() (none startable now), or -1 (none pending).
+  // Whether the task task i starts after (if any) is done.
+  bool after_done(size_t i) const {
+    for (size_t j = 0; j < tasks_.size(); ++j)
+      if (!tasks_[i].after.empty() && tasks_[j].check == tasks_[i].after && state_[j] != State::Done) return false;
+    return true;
+  }
+
+  // The next task whose lock is free and whose `after` is done, or tasks_.size() (none startable now), or -1
+  // (none pending).
   long pick() const {
     bool pending = false;
     for (size_t i = 0; i < tasks_.size(); ++i) {
       if (state_[i] != State::Pending) continue;
       pending = true;
-      if (tasks_[i].lock.empty() || !locks_.count(tasks_[i].lock)) return static_cast<long>(i);
+      if ((tasks_[i].lock.empty() || !locks_.count(tasks_[i].lock)) && after_done(i)) return static_cast<long>(i);
     }
     return pending ? static_cast<long>(tasks_.size()) : -1;
   }
@@ -125,7 +133,7 @@ class Scheduler {
   // A finished part: one plain line (above the progress line on a terminal). mu_ held.
   void line(const CheckRow& r) const {
     std::fprintf(stderr, "%sanvil check: %-30s %-7s %5.1f s  %s\n", tty_ ? "\r\033[K" : "", r.check.c_str(),
-                 r.ok ? "clean" : "FAILED", r.seconds, r.detail.c_str());
+                 result_word(r), r.seconds, r.detail.c_str());
   }
 
   // On a terminal, one line redrawn twice a second: elapsed/budget, parts done, what is running.
@@ -166,6 +174,8 @@ class Scheduler {
 };
 
 }  // namespace
+
+const char* result_word(const CheckRow& r) { return !r.ok ? "FAILED" : r.empty ? "empty" : "clean"; }
 
 std::vector<CheckRow> run_tasks(std::vector<CheckTask> tasks, const Budget& budget) {
   return Scheduler(std::move(tasks), budget).run();

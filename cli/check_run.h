@@ -17,7 +17,8 @@ struct CheckRow {
   bool ok = true;
   double seconds = 0;
   std::string detail;
-  bool fuzz = false;  // execs fields below are meaningful
+  bool empty = false;  // ran, but no test finished in its time: the summary says "empty", not "clean"
+  bool fuzz = false;   // execs fields below are meaningful
   long execs = 0, execs_per_sec = 0;
   std::vector<std::string> findings;  // case files written for what it found
 };
@@ -32,6 +33,7 @@ struct CheckTask {
   std::string lock;  // tasks with the same lock never run at once (they share a work folder)
   // Runs the part within `limit_s` seconds (the task kills its child past it).
   std::function<CheckRow(double limit_s)> run;
+  std::string after{};  // the check of a task this one starts after (a cache warm-up); "": none
 };
 
 struct Budget {
@@ -39,6 +41,9 @@ struct Budget {
   int jobs = 2;
   double min_task_s = 2.5;  // a task given less than this is not started (reported as skipped)
 };
+
+// "FAILED", "empty" (ok, but no test finished) or "clean": a row's result in the summaries.
+const char* result_word(const CheckRow& r);
 
 // Runs every task within the budget; rows come back in task order. Tasks the budget leaves no
 // time for get a row "not run this time (budget)", ok.

@@ -25,7 +25,7 @@ rc=$?
 took=$(( $(date +%s) - start ))
 [ $took -le $((budget + 8)) ] || fail "check --time $budget took ${took}s"
 python3 - "$tmp/out.json" $rc $budget <<'PY' || fail "schema"
-import json, sys
+import json, re, sys
 out = json.load(open(sys.argv[1]))
 rc, budget = int(sys.argv[2]), float(sys.argv[3])
 assert set(out) == {"clean", "budget_s", "seconds", "seed", "backends", "rows"}, sorted(out)
@@ -46,6 +46,9 @@ for b in out["backends"]:
 for part in ("replay", "prove", "properties", "fuzz"):
     assert any(r["part"] == part for r in out["rows"]), part
 assert out["clean"] == all(r["ok"] for r in out["rows"])
+# A suite row that finished nothing says so first, never a bare "0 passed" that reads as a pass.
+for r in out["rows"]:
+    assert r["part"] != "properties" or not re.match(r"0 (suites )?passed", r["detail"]), r
 built = [r for r in out["rows"] if r["part"] == "fuzz" and not r["detail"].startswith("not built")]
 assert not built or any(r["seconds"] > 0 for r in built), "no fuzz campaign ran"
 PY

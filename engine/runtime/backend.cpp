@@ -47,14 +47,7 @@ class HostProgram final : public Program {
     std::vector<void*> ptrs;
     ptrs.reserve(buffers.size());
     for (Buffer* b : buffers) ptrs.push_back(b->bytes.data());
-    std::vector<int64_t> values;
-    values.reserve(vars_.size());
-    for (const std::string& name : vars_) {
-      const auto it = vars.find(name);
-      ANVIL_CHECK(it != vars.end()) << "run: DEFINE_VAR " << name << " is not bound";
-      values.push_back(it->second);
-    }
-    fn_(ptrs.data(), values.data());
+    fn_(ptrs.data(), bound_vars("run", vars_, vars).data());
   }
 
  private:
@@ -105,6 +98,18 @@ std::vector<std::string> var_names(std::span<const UOp> program) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
+}
+
+std::vector<int64_t> bound_vars(std::string_view backend, std::span<const std::string> names,
+                                const std::map<std::string, int64_t>& vars) {
+  std::vector<int64_t> values;
+  values.reserve(names.size());
+  for (const std::string& name : names) {
+    const auto it = vars.find(name);
+    ANVIL_CHECK(it != vars.end()) << backend << ": DEFINE_VAR " << name << " is not bound";
+    values.push_back(it->second);
+  }
+  return values;
 }
 
 std::shared_ptr<Program> host_program(HostKernelFn fn, std::vector<std::string> vars, std::shared_ptr<void> keep) {

@@ -59,6 +59,11 @@ const Backend* find_backend_named(std::string_view name);  // nullptr if not bui
 // The DEFINE_VAR names of a program, sorted: the order of the `vars` array in the host ABI.
 std::vector<std::string> var_names(std::span<const UOp> program);
 
+// The values of `names` in `vars`, in that order: what Program::run passes a kernel. An unbound name is an
+// ANVIL_CHECK naming `backend`.
+std::vector<int64_t> bound_vars(std::string_view backend, std::span<const std::string> names,
+                                const std::map<std::string, int64_t>& vars);
+
 // The DEFINE_GLOBAL slots a program stores to, each once, in first-store order: what a device
 // backend copies back after a run, and what alias_checked guards.
 std::vector<int64_t> stored_slots(std::span<const UOp> program);

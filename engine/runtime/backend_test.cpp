@@ -70,6 +70,14 @@ TEST(Backend, HostProgramPassesBuffersAndVarsInNameOrder) {
   EXPECT_EQ(out.ints(), (std::vector<int64_t>{7, -7}));
 }
 
+// Every Program::run binds its DEFINE_VARs through bound_vars: in the names' order, an unbound one named.
+TEST(Backend, BoundVarsFollowTheNamesAndNameTheMissingOne) {
+  const std::vector<std::string> names{"a", "n"};
+  EXPECT_EQ(bound_vars("c", names, {{"n", 4}, {"a", -2}, {"unused", 9}}), (std::vector<int64_t>{-2, 4}));
+  EXPECT_TRUE(bound_vars("c", {}, {{"n", 4}}).empty());
+  EXPECT_DEATH(bound_vars("opencl", names, {{"a", 1}}), "opencl: DEFINE_VAR n is not bound");
+}
+
 TEST(Backend, KernelsCompileOncePerStructure) {
   install_interp_realizer();
   auto f = [](float scale) {

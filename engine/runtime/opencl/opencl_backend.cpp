@@ -40,12 +40,7 @@ class OpenClProgram final : public Program {
       : kernel_(std::move(kernel)), launch_(launch), vars_(std::move(vars)), stored_(std::move(stored)) {}
 
   void run(std::span<Buffer* const> buffers, const std::map<std::string, int64_t>& vars) override {
-    std::vector<int64_t> values;
-    for (const std::string& name : vars_) {
-      const auto it = vars.find(name);
-      ANVIL_CHECK(it != vars.end()) << "opencl: DEFINE_VAR " << name << " is not bound";
-      values.push_back(it->second);
-    }
+    const std::vector<int64_t> values = bound_vars("opencl", vars_, vars);
     kernel_->run(buffers, launch_.num_slots, values, launch_.global_size, launch_.local_size, stored_);
   }
 
