@@ -21,6 +21,17 @@
 namespace fs = std::filesystem;
 
 namespace anvil::cli {
+bool clean(const ProcResult& r, std::initializer_list<const char*> failure_markers, bool line_start) {
+  if (!r.timed_out) return r.exit_code == 0;
+  for (const char* m : failure_markers) {
+    const bool found = line_start
+                           ? r.output.rfind(m, 0) == 0 || r.output.find(std::string("\n") + m) != std::string::npos
+                           : r.output.find(m) != std::string::npos;
+    if (found) return false;
+  }
+  return true;
+}
+
 namespace {
 
 std::string self_exe() { return "/proc/self/exe"; }
@@ -53,18 +64,12 @@ std::string log_path(const std::string& check) {
 std::string stopped(const ProcResult& r) { return r.timed_out ? " (stopped at its time limit)" : ""; }
 
 // Clean: exited 0; or stopped at its limit (the budget's doing) with no failure in what it printed.
-bool clean(const ProcResult& r, std::initializer_list<const char*> failure_markers) {
-  if (!r.timed_out) return r.exit_code == 0;
-  for (const char* m : failure_markers)
-    if (r.output.find(m) != std::string::npos) return false;
-  return true;
-}
 
 CheckRow regress_row(const std::string& backends, double limit) {
   const ProcResult r = run_process({self_exe(), "regress"}, {}, log_path("regress"), {}, limit);
   CheckRow row{"replay", "regress/"};
   row.seconds = r.seconds;
-  row.ok = clean(r, {"FAIL ", "CRASH ", "TIMEOUT ", "XPASS ", "ERROR "});
+  row.ok = clean(r, {"FAIL ", "CRASH ", "TIMEOUT ", "XPASS ", "ERROR "}, true);
   // "regress: N cases: P passed, X xfail, F failed, C crashed, T timed out, XP xpass, E errors"
   const std::string sum = line_with(r.output, " cases: ");
   std::ostringstream d;

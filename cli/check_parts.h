@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/check_run.h"
+#include "cli/proc.h"
 
 namespace anvil::cli {
 
@@ -17,5 +18,10 @@ struct CheckConfig {
 };
 
 std::vector<CheckTask> check_tasks(const CheckConfig& c);
+
+// Whether a part's process came out clean: its exit status; or, stopped at its time limit, no
+// failure marker in its output. `line_start`: a marker counts only at the start of a line
+// (regress's "XFAIL case" lines are not "FAIL ").
+bool clean(const ProcResult& r, std::initializer_list<const char*> failure_markers, bool line_start = false);
 
 }  // namespace anvil::cli
