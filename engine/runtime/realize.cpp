@@ -102,7 +102,8 @@ Optimized optimized(const Backend& backend, const UOp& ast) {
   static auto* cache = new std::unordered_map<CompiledKey, Optimized, CompiledKeyHash>;
   static const bool noopt = env_int("ANVIL_NOOPT", 0) != 0;
   static const int64_t search = env_int("ANVIL_SEARCH", 0);
-  const bool searched = !noopt && search > 0 && backend.name != "interp";
+  // Search times host candidates (thread chunks, CPU tiles): a GPU keeps the GPU heuristic's actions.
+  const bool searched = !noopt && search > 0 && backend.name != "interp" && !backend.gpu;
   // Actions depend on the backend only through its target (host or GPU), unless searched on it.
   const CompiledKey key{ast, searched ? std::string(backend.name) : backend.gpu ? std::string("gpu") : std::string()};
   {
