@@ -102,15 +102,9 @@ class Lowerer {
 
     std::vector<UOp> at, done;
     for (size_t m = 0; m < group.size(); ++m) {
-      const DType dt = group[m].dtype();
-      const Op op = group[m].arg_reduce().op;
-      const UOp acc = UOp::make(Op::DEFINE_REG, dt.ptr(AddrSpace::Reg, 1), {}, next_reg_++);
-      at.push_back(UOp::make(Op::INDEX, acc.dtype(), {acc, UOp::constant(dtypes::index, 0)}));
-      const UOp init = UOp::make(Op::STORE, dtypes::void_, {at[m], reduce_identity(op, dt)});
-      out_.scopes.pin(init, ANVIL_MUTANT(14) ? inner : outer);  // re-initialized per element of the loops outside
-      const UOp cur = UOp::make(Op::LOAD, dt, {at[m], init});
-      out_.scopes.pin(cur, inner);  // read on every iteration, even when the value is loop-invariant
-      done.push_back(UOp::make(Op::STORE, dtypes::void_, {at[m], cur.alu(op, values[m])}));
+      const Accumulator a = accumulator(group[m], ANVIL_MUTANT(14) ? inner : outer, inner);
+      at.push_back(a.at);
+      done.push_back(UOp::make(Op::STORE, dtypes::void_, {a.at, a.cur.alu(group[m].arg_reduce().op, values[m])}));
     }
     std::vector<UOp> inside = done;
     for (size_t i = first.src().size(); i-- > 1;) {
@@ -121,6 +115,22 @@ class Lowerer {
     for (size_t i = 1; i < loops.size(); ++i) out_.reduce_outer[loops[i]] = Scope{loops[i - 1]};
     for (size_t m = 0; m < group.size(); ++m)
       memo_.emplace(group[m], UOp::make(Op::LOAD, group[m].dtype(), {at[m], inside[0]}));
+  }
+
+  // A register accumulator for `red`: its address, set to the identity in scope `init_scope` (the
+  // loops outside, once per their element), and its value read in scope `inner` (every iteration).
+  struct Accumulator {
+    UOp at, cur;
+  };
+  Accumulator accumulator(const UOp& red, const Scope& init_scope, const Scope& inner) {
+    const DType dt = red.dtype();
+    const UOp acc = UOp::make(Op::DEFINE_REG, dt.ptr(AddrSpace::Reg, 1), {}, next_reg_++);
+    const UOp at = UOp::make(Op::INDEX, acc.dtype(), {acc, UOp::constant(dtypes::index, 0)});
+    const UOp init = UOp::make(Op::STORE, dtypes::void_, {at, reduce_identity(red.arg_reduce().op, dt)});
+    out_.scopes.pin(init, init_scope);
+    const UOp cur = UOp::make(Op::LOAD, dt, {at, init});
+    out_.scopes.pin(cur, inner);  // read on every iteration, even when the value is loop-invariant
+    return {at, cur};
   }
 
   // The lanes store their values to local memory; after a barrier, a loop of its own combines them.
@@ -143,15 +153,10 @@ class Lowerer {
     std::vector<UOp> at, combine{j};
     for (size_t m = 0; m < group.size(); ++m) {
       const DType dt = group[m].dtype();
-      const Op op = group[m].arg_reduce().op;
-      const UOp acc = UOp::make(Op::DEFINE_REG, dt.ptr(AddrSpace::Reg, 1), {}, next_reg_++);
-      at.push_back(UOp::make(Op::INDEX, acc.dtype(), {acc, UOp::constant(dtypes::index, 0)}));
-      const UOp init = UOp::make(Op::STORE, dtypes::void_, {at[m], reduce_identity(op, dt)});
-      out_.scopes.pin(init, outer);
-      const UOp cur = UOp::make(Op::LOAD, dt, {at[m], init});
-      out_.scopes.pin(cur, inner);
+      const Accumulator a = accumulator(group[m], outer, inner);
+      at.push_back(a.at);
       const UOp part = UOp::make(Op::LOAD, dt, {UOp::make(Op::INDEX, local[m].dtype(), {local[m], j}), barrier});
-      combine.push_back(UOp::make(Op::STORE, dtypes::void_, {at[m], cur.alu(op, part)}));
+      combine.push_back(UOp::make(Op::STORE, dtypes::void_, {a.at, a.cur.alu(group[m].arg_reduce().op, part)}));
     }
     const UOp combined = UOp::make(Op::END, dtypes::void_, std::move(combine));
     out_.reduce_outer[lane.arg_int()] = outer;

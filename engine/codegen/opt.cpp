@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <unordered_map>
 #include <unordered_set>
@@ -131,12 +132,10 @@ UOp upcast(const UOp& ast, const Opt& opt, const Loops& l) {
   return UOp::make(Op::SINK, dtypes::void_, std::move(stores));
 }
 
-// Each REDUCE over the loop becomes K REDUCEs over its outer part, combined in order.
-UOp unroll(const UOp& ast, const Opt& opt, const Loops& l) {
-  const UOp r = loop_for(opt, l, true);
-  const int64_t n = size_for(opt, r), k = opt.amount;
-  const bool whole = n == k;
-  const UOp outer = range(n / k, opt.axis);
+// `ast` with each REDUCE over loop `r` replaced by rewrite(that REDUCE with its sources rebuilt, its
+// other loops with `rest` in r's place, or without r when `rest` is empty).
+UOp rewrite_reduces_over(const UOp& ast, const UOp& r, const std::optional<UOp>& rest,
+                         const std::function<UOp(const UOp&, std::vector<UOp>)>& rewrite) {
   std::unordered_map<UOp, UOp, UOpHash> memo;
   std::function<UOp(const UOp&)> go = [&](const UOp& u) -> UOp {
     if (auto it = memo.find(u); it != memo.end()) return it->second;
@@ -144,30 +143,44 @@ UOp unroll(const UOp& ast, const Opt& opt, const Loops& l) {
     for (const UOp& s : u.src()) src.push_back(go(s));
     UOp v = src == u.src() ? u : UOp::make(u.op(), u.dtype(), src, u.arg());
     if (u.op() == Op::REDUCE && std::find(src.begin() + 1, src.end(), r) != src.end()) {
-      std::vector<UOp> ranges;
+      std::vector<UOp> loops;
       for (size_t i = 1; i < src.size(); ++i)
         if (!(src[i] == r))
-          ranges.push_back(src[i]);
-        else if (!whole)
-          ranges.push_back(outer);
-      UOp combined;
-      for (int64_t c = 0; c < k; ++c) {
-        Rebuild sub;
-        sub.expr.emplace(r, whole ? UOp::constant(dtypes::index, c) : outer * k + c);
-        UOp part = sub(src[0]);
-        if (!ranges.empty()) {
-          std::vector<UOp> rs = ranges;
-          rs.insert(rs.begin(), part);
-          part = UOp::make(Op::REDUCE, u.dtype(), std::move(rs), u.arg());
-        }
-        combined = c == 0 ? part : combined.alu(u.arg_reduce().op, part);
-      }
-      v = combined;
+          loops.push_back(src[i]);
+        else if (rest)
+          loops.push_back(*rest);
+      v = rewrite(v, std::move(loops));
     }
     memo.emplace(u, v);
     return v;
   };
   return go(ast);
+}
+
+// REDUCE(value, loops...), or the value itself when there are no loops.
+UOp reduce_over(const UOp& like, const UOp& value, std::vector<UOp> loops) {
+  if (loops.empty()) return value;
+  loops.insert(loops.begin(), value);
+  return UOp::make(Op::REDUCE, like.dtype(), std::move(loops), like.arg());
+}
+
+// Each REDUCE over the loop becomes K REDUCEs over its outer part, combined in order.
+UOp unroll(const UOp& ast, const Opt& opt, const Loops& l) {
+  const UOp r = loop_for(opt, l, true);
+  const int64_t n = size_for(opt, r), k = opt.amount;
+  const bool whole = n == k;
+  const UOp outer = range(n / k, opt.axis);
+  return rewrite_reduces_over(ast, r, whole ? std::nullopt : std::optional<UOp>(outer),
+                              [&](const UOp& red, std::vector<UOp> ranges) {
+                                UOp combined;
+                                for (int64_t c = 0; c < k; ++c) {
+                                  Rebuild sub;
+                                  sub.expr.emplace(r, whole ? UOp::constant(dtypes::index, c) : outer * k + c);
+                                  const UOp part = reduce_over(red, sub(red.src(0)), ranges);
+                                  combined = c == 0 ? part : combined.alu(red.arg_reduce().op, part);
+                                }
+                                return combined;
+                              });
 }
 
 UOp split(const UOp& ast, const Opt& opt, const Loops& l) {
@@ -203,29 +216,13 @@ UOp group(const UOp& ast, const Opt& opt, const Loops& l) {
   const UOp lane = range(k, lane_axis(opt.axis));
   const bool whole = n == k;
   const UOp rest = range(n / k, opt.axis);
-  std::unordered_map<UOp, UOp, UOpHash> memo;
-  std::function<UOp(const UOp&)> go = [&](const UOp& u) -> UOp {
-    if (auto it = memo.find(u); it != memo.end()) return it->second;
-    std::vector<UOp> src;
-    for (const UOp& s : u.src()) src.push_back(go(s));
-    UOp v = src == u.src() ? u : UOp::make(u.op(), u.dtype(), src, u.arg());
-    if (u.op() == Op::REDUCE && std::find(src.begin() + 1, src.end(), r) != src.end()) {
-      std::vector<UOp> inner{UOp()};
-      for (size_t i = 1; i < src.size(); ++i)
-        if (!(src[i] == r))
-          inner.push_back(src[i]);
-        else if (!whole)
-          inner.push_back(rest);
-      Rebuild sub;
-      sub.expr.emplace(r, whole ? lane : rest * k + lane);
-      inner[0] = sub(src[0]);
-      const UOp part = inner.size() == 1 ? inner[0] : UOp::make(Op::REDUCE, u.dtype(), std::move(inner), u.arg());
-      v = UOp::make(Op::REDUCE, u.dtype(), {part, lane}, u.arg());
-    }
-    memo.emplace(u, v);
-    return v;
-  };
-  return go(ast);
+  return rewrite_reduces_over(ast, r, whole ? std::nullopt : std::optional<UOp>(rest),
+                              [&](const UOp& red, std::vector<UOp> inner) {
+                                Rebuild sub;
+                                sub.expr.emplace(r, whole ? lane : rest * k + lane);
+                                const UOp part = reduce_over(red, sub(red.src(0)), std::move(inner));
+                                return UOp::make(Op::REDUCE, red.dtype(), {part, lane}, red.arg());
+                              });
 }
 
 UOp thread(const UOp& ast, const Opt& opt, const Loops& l) {

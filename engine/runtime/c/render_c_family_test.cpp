@@ -189,9 +189,10 @@ TEST(RenderCuda, GpuActionProgramsCompileWithNvcc) {
   size_t k = 0;
   for (const UOp& g : {sum(rows, {1}), max(rows, {1}), sum(rows, {0, 1}), softmax(rows), matmul(m, w),
                        reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1})})
-    for (size_t i = 0; i < schedule({g}).size(); ++i)
-      unit += "namespace case" + std::to_string(k) + " {\n" +
-              render_cuda(gpu_program(g, i), "k" + std::to_string(k++)) + "}\n";
+    for (size_t i = 0; i < schedule({g}).size(); ++i, ++k) {
+      const std::string n = std::to_string(k);
+      unit += "namespace case" + n + " {\n" + render_cuda(gpu_program(g, i), "k" + n) + "}\n";
+    }
   std::string log;
   EXPECT_EQ(nvcc(unit, log), 0) << log.substr(0, 20000);
   EXPECT_EQ(log.find("warning"), std::string::npos) << log.substr(0, 20000);
