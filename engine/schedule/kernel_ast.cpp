@@ -133,6 +133,9 @@ class Builder {
 
   // The value of n at idx; memoized per (node, idx, valid).
   UOp value(const UOp& n, const Idx& idx, const UOp& valid) {
+    // A tensor with no elements is only ever read under a gate that is false (a pad around it): its
+    // value is any, 0 here, and its index is not computed (a reshape of it would divide by a 0 stride).
+    if (n.shape() && !sym_of(n) && shape_numel(*n.shape()) == 0) return UOp::constant(n.dtype(), 0);
     if (!(n == target_)) {
       if (UOp buf = realized_(n)) return load(buf, n, idx, valid);
     }
