@@ -180,6 +180,15 @@ TEST(RenderCuda, GroupedReductionIsABlockPerOutput) {
   EXPECT_EQ(f.block, 32);  // the innermost reduce loop (1024) is grouped: 32 lanes
 }
 
+// A launch's grid is capped at one wave of resident blocks (the kernels' loops stride over the rest).
+TEST(RenderCuda, OneWaveOfResidentBlocks) {
+  EXPECT_EQ(cuda_wave_blocks(256, 132, 2048, 32), 132 * 8);  // an H100, blocks of 256: the thread limit
+  EXPECT_EQ(cuda_wave_blocks(32, 132, 2048, 32), 132 * 32);  // small blocks: the block limit
+  EXPECT_EQ(cuda_wave_blocks(1024, 132, 2048, 32), 132 * 2);
+  EXPECT_EQ(cuda_wave_blocks(256, 0, 0, 0), 0);         // the device did not say: no cap
+  EXPECT_EQ(cuda_wave_blocks(4096, 132, 2048, 32), 0);  // a block no SM holds
+}
+
 // The GPU actions' programs compile with nvcc, as NVRTC will build them.
 TEST(RenderCuda, GpuActionProgramsCompileWithNvcc) {
   if (access(kNvcc, X_OK) != 0) GTEST_SKIP() << "no " << kNvcc;

@@ -57,8 +57,10 @@ std::shared_ptr<Program> compile(std::span<const UOp> program, const std::string
     ++stats.builds;
     stats.seconds += seconds;
   }
-  auto inner =
-      std::make_shared<CudaProgram>(std::move(kernel), cuda_launch(program), var_names(program), stored_slots(program));
+  CudaLaunch launch = cuda_launch(program);
+  if (const int64_t wave = cuda_wave_blocks(launch.block, info.sms, info.threads_per_sm, info.blocks_per_sm); wave > 0)
+    launch.grid = std::min(launch.grid, wave);  // one wave of resident blocks; the loops stride over the rest
+  auto inner = std::make_shared<CudaProgram>(std::move(kernel), launch, var_names(program), stored_slots(program));
   // Each slot is its own device copy: a buffer stored to and read through another slot would diverge.
   return alias_checked("cuda", "each slot is a separate device copy", program, std::move(inner));
 }

@@ -280,6 +280,10 @@ TEST(CudaDevice, FindsADeviceAndNamesItInTheCompilerId) {
   EXPECT_GT(info.major, 0);
   EXPECT_GT(info.driver_version, 0);
   EXPECT_FALSE(info.arch.empty());
+  // What the one-wave grid is sized by (cuda_wave_blocks).
+  EXPECT_GT(info.sms, 0);
+  EXPECT_GE(info.threads_per_sm, 1024);
+  EXPECT_GT(info.blocks_per_sm, 0);
   if (const char* forced = std::getenv("ANVIL_CUDA_ARCH")) EXPECT_EQ(info.arch, forced);
   const std::string id = cuda().compiler_id();
   for (const std::string& part : {info.device, info.arch, std::string("--fmad=false")})

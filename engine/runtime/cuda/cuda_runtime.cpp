@@ -275,6 +275,10 @@ void probe(Driver& d) {
   d.device_attribute(&d.info.minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, d.device);
   if (d.device_attribute(&d.max_block, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_BLOCK, d.device) != CUDA_SUCCESS)
     d.max_block = 1024;  // every device since compute capability 2.0
+  // For the launch's one-wave grid (cuda_wave_blocks); left 0 (no cap) where the driver does not say.
+  d.device_attribute(&d.info.sms, CU_DEVICE_ATTRIBUTE_MULTIPROCESSOR_COUNT, d.device);
+  d.device_attribute(&d.info.threads_per_sm, CU_DEVICE_ATTRIBUTE_MAX_THREADS_PER_MULTIPROCESSOR, d.device);
+  d.device_attribute(&d.info.blocks_per_sm, CU_DEVICE_ATTRIBUTE_MAX_BLOCKS_PER_MULTIPROCESSOR, d.device);
   const NvrtcInfo& n = nvrtc_info();
   if (!n.error.empty()) {
     d.info.error = n.error;

@@ -34,6 +34,9 @@ struct CudaDeviceInfo {
   int driver_version = 0;    // cuDriverGetVersion: 13000 for CUDA 13.0
   std::string arch;          // NVRTC's target: "sm_90" (a cubin), or "compute_XY" (PTX the driver compiles)
   std::string get_proc;      // how entry points were resolved: "cuGetProcAddress_v2" or "cuGetProcAddress"
+  int sms = 0;               // multiprocessors
+  int threads_per_sm = 0;    // resident threads an SM holds
+  int blocks_per_sm = 0;     // resident blocks an SM holds
 };
 
 // The process's device, probed once (with NVRTC); never throws or aborts (what is missing is `error`).

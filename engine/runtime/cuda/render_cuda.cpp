@@ -99,6 +99,11 @@ CudaLaunch cuda_launch(std::span<const UOp> program) {
   return l;
 }
 
+int64_t cuda_wave_blocks(int64_t block, int sms, int threads_per_sm, int blocks_per_sm) {
+  if (block < 1 || sms < 1 || threads_per_sm < block || blocks_per_sm < 1) return 0;
+  return int64_t{sms} * std::min<int64_t>(blocks_per_sm, threads_per_sm / block);
+}
+
 std::string cuda_entry_name(const std::string& fn_name) { return prefixed_entry_name(fn_name); }
 
 std::string render_cuda(std::span<const UOp> program, const std::string& fn_name) {

@@ -34,6 +34,13 @@ struct CudaLaunch {
 // block of `lanes` threads per iteration of the nest (at most 2^31 - 1 blocks, striding). Else one thread.
 CudaLaunch cuda_launch(std::span<const UOp> program);
 
+// The most blocks of `block` threads a device keeps resident at once (one wave): `sms` times the
+// blocks an SM holds (by its thread and block limits); 0 when the device did not say. Every launch's
+// loops stride (grid-stride over threads or blocks), so any grid is correct: a grid capped at one
+// wave measured 2,028 -> 2,238 GB/s for a 16M fused elementwise kernel and 532 -> 597 GB/s for
+// softmax on an H100 (bench/results/cuda-h100.md), against a block per 256 elements.
+int64_t cuda_wave_blocks(int64_t block, int sms, int threads_per_sm, int blocks_per_sm);
+
 // The kernel's name for entry point `fn_name`: prefixed with "anvil_" unless it already is.
 std::string cuda_entry_name(const std::string& fn_name);
 
