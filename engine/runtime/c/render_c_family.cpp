@@ -498,7 +498,7 @@ ThreadLoop find_thread_loop(std::span<const UOp> program) {
   int64_t reg_bytes = 0, local_bytes = 0;
   std::vector<int64_t> parent(n, -1);  // the RANGE or IF a position sits in (-1: none)
   std::vector<size_t> end_of(n, n);    // per RANGE or IF: its END or ENDIF
-  std::vector<int64_t> stored_slots_, loaded_slots;
+  std::vector<int64_t> stored_globals, loaded_globals;
   std::vector<size_t> open;
   for (size_t i = 0; i < n; ++i) {
     const UOp& u = program[i];
@@ -507,7 +507,7 @@ ThreadLoop find_thread_loop(std::span<const UOp> program) {
     if (u.op() == Op::DEFINE_REG) reg_bytes += bytes;
     if (u.op() == Op::DEFINE_LOCAL) local_bytes += bytes;
     if ((u.op() == Op::LOAD || u.op() == Op::STORE) && pointer_root(u.src(0)).op() == Op::DEFINE_GLOBAL)
-      (u.op() == Op::STORE ? stored_slots_ : loaded_slots).push_back(pointer_root(u.src(0)).arg_int());
+      (u.op() == Op::STORE ? stored_globals : loaded_globals).push_back(pointer_root(u.src(0)).arg_int());
     if (u.op() == Op::END || u.op() == Op::ENDIF) {
       if (open.empty()) return l;  // malformed: render_c_family reports it
       end_of[open.back()] = i;
@@ -567,8 +567,8 @@ ThreadLoop find_thread_loop(std::span<const UOp> program) {
     for (size_t q : lanes) blocks = blocks && !within(p, q);
     if (blocks) l.lanes = std::max<int64_t>(l.lanes, static_cast<int64_t>(end.const_int()));
   }
-  for (int64_t s : stored_slots_)
-    blocks = blocks && std::find(loaded_slots.begin(), loaded_slots.end(), s) == loaded_slots.end();
+  for (int64_t s : stored_globals)
+    blocks = blocks && std::find(loaded_globals.begin(), loaded_globals.end(), s) == loaded_globals.end();
   if (blocks) {
     l.blocks = true;
     l.lane_loops = lanes;
