@@ -279,11 +279,11 @@ void Renderer::emit(size_t pc) {
 void Renderer::emit_range(size_t pc) {
   const UOp& u = prog_[pc];
   const std::string t = c_value_type(u.dtype().scalar), v = var(u, 0), n = lane(u.src(0), 0);
-  const bool nested = map_ && map_->parallel && std::find(map_->nest.begin(), map_->nest.end(), pc) != map_->nest.end();
-  if (nested) {
+  const auto at = map_ ? std::find(map_->nest.begin(), map_->nest.end(), pc) : std::vector<size_t>::const_iterator();
+  if (map_ && at != map_->nest.end()) {
     // The nest's loops are one flat index: the outermost opens its loop (or block), each declares its part.
     ANVIL_CHECK(sp_) << who_ << "a thread mapping without a threaded spelling";
-    const size_t k = static_cast<size_t>(std::find(map_->nest.begin(), map_->nest.end(), pc) - map_->nest.begin());
+    const size_t k = static_cast<size_t>(at - map_->nest.begin());
     // Not anvil_*: c_prelude_for takes anvil_ names for helpers (and an unknown one for all of them).
     const std::string it(sp_->index_type), idx = blocks_ ? "block_iter" : "thread_iter";
     if (k == 0) {
@@ -590,7 +590,6 @@ ThreadLoop find_thread_loop(std::span<const UOp> program) {
     if (reg_bytes + local_bytes > kParallelScratchBytes) l.nest.clear(), l.sizes.clear(), l.extent = 1;
   }
   l.parallel = !l.nest.empty();
-  if (l.parallel) l.loop_pos = l.nest.front();
   return l;
 }
 

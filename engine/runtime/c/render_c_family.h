@@ -39,7 +39,6 @@ namespace anvil {
 struct ThreadLoop {
   int64_t num_slots = 0;              // buffer arguments: 1 + the highest DEFINE_GLOBAL slot
   bool parallel = false;              // the nest is not empty
-  size_t loop_pos = 0;                // the outermost loop of the nest (when parallel)
   std::vector<size_t> nest;           // the nest's RANGE positions, outermost first
   std::vector<int64_t> sizes;         // their extents
   int64_t extent = 1;                 // their product: threads (Threads) or blocks (Blocks); 0: nothing runs

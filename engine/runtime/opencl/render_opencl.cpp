@@ -73,8 +73,8 @@ constexpr ThreadedSpelling kOpenCl{"opencl",
 OpenClLaunch opencl_launch(std::span<const UOp> program) {
   const ThreadLoop t = find_thread_loop(program);
   ANVIL_CHECK(t.extent <= INT64_MAX / t.lanes) << "opencl: " << t.extent << " work-groups of " << t.lanes;
-  if (t.blocks) return OpenClLaunch{t.num_slots, t.extent * t.lanes, t.lanes, t.parallel, t.loop_pos, true};
-  return OpenClLaunch{t.num_slots, t.parallel ? t.extent : 1, 0, t.parallel, t.loop_pos, false};
+  if (t.blocks) return OpenClLaunch{t.num_slots, t.extent * t.lanes, t.lanes, t.parallel, true};
+  return OpenClLaunch{t.num_slots, t.parallel ? t.extent : 1, 0, t.parallel, false};
 }
 
 std::string opencl_entry_name(const std::string& fn_name) { return prefixed_entry_name(fn_name); }

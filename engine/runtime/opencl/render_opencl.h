@@ -31,7 +31,6 @@ struct OpenClLaunch {
   int64_t global_size = 1;  // work-items (0: the loop runs no iteration, nothing is launched)
   int64_t local_size = 0;   // work-items of a work-group (Blocks: the lanes; 0: PoCL's choice)
   bool parallel = false;    // the output loop nest became get_global_id(0), or get_group_id(0) with blocks
-  size_t loop_pos = 0;      // its outermost RANGE (when parallel)
   bool blocks = false;      // Blocks mode
 };
 
