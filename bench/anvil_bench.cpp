@@ -147,6 +147,17 @@ void bench_matmul(const Options& o, int64_t n) {
   emit(o, "matmul_" + std::to_string(n), t, 2.0 * n * n * n / t.seconds / 1e9, "GFLOPS", samples_of(out));
 }
 
+// float16 operands, realized before the clock starts, a float16 result (float32 sums): on cuda the
+// tensor cores (the tc action). Only when named (--only matmul_f16): a host computes it in float32.
+void bench_matmul_f16(const Options& o, int64_t n) {
+  Tensor a = input(1, {n, n}).to(dtypes::float16), b = input(2, {n, n}).to(dtypes::float16);
+  a.realize(), b.realize();
+  Tensor out;
+  const Timing t = time_runs(o, [&] { out = a.matmul(b).realize(); });
+  emit(o, "matmul_f16_" + std::to_string(n), t, 2.0 * n * n * n / t.seconds / 1e9, "GFLOPS",
+       samples_of(out.to(dtypes::float32)));
+}
+
 void bench_fused(const Options& o, int64_t n) {
   const Tensor a = input(3, {n}), b = input(4, {n}), c = input(5, {n});
   Tensor out;
@@ -321,6 +332,8 @@ int run(const Options& o) {
   const Sizes s = sizes_for(o.small);
   if (wanted(o, "matmul"))
     for (int64_t n : s.matmul) bench_matmul(o, n);
+  if (std::find(o.only.begin(), o.only.end(), "matmul_f16") != o.only.end())
+    for (int64_t n : {1024, 2048, 4096}) bench_matmul_f16(o, n);
   if (wanted(o, "fused")) bench_fused(o, s.fused);
   if (wanted(o, "triad")) bench_triad(o, s.fused);
   if (wanted(o, "sum")) bench_sum(o, s.sum);

@@ -1,4 +1,5 @@
-// The default actions (engine/codegen/opt.h). A GPU target gets gpu_opts (below). A host: cut the
+// The default actions (engine/codegen/opt.h). A GPU target gets gpu_opts (below): tc for half
+// contractions, group for reductions with few outputs, a register tile for other contractions. A host: cut the
 // outermost loop into one chunk per thread when there is enough work, give transposing copies blocks, dot products
 // (both operands read along the reduce loop) accumulators along it, other contractions a register tile (cache-blocked
 // when an operand is streamed whole per tile row), and reductions several accumulators so the compiler can vectorize
@@ -170,6 +171,9 @@ std::vector<Opt> gpu_opts(const UOp& ast) {
     (a.reduce ? reds : outs).push_back(&a);
   }
   if (reds.empty()) return opts;
+  // A float32 sum of float16 or bfloat16 products in 16x16x16 tiles: the tensor cores (tc refuses
+  // anything else).
+  if (reds.size() == 1 && try_apply(cur, opts, {OptKind::Tc, reds[0]->id, kTileSize})) return opts;
   if (outputs < kGpuFewOutputs) {
     // About as many lanes as elements per lane (thread 0 folds the lanes in order), at least 32.
     const KernelAxis& r = *reds.back();

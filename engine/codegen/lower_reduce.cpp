@@ -54,7 +54,7 @@ class Lowerer {
   explicit Lowerer(LoweredKernel& out, const UOp& ast) : out_(out) {
     std::unordered_map<std::vector<UOp>, size_t, LoopsHash> by_loops;
     for (const UOp& u : ast.toposort()) {
-      if (u.op() == Op::RANGE && !is_lane_axis(u.arg_int())) next_axis_ = std::max(next_axis_, u.arg_int() + 1);
+      if (u.op() == Op::RANGE && is_ordinary_axis(u.arg_int())) next_axis_ = std::max(next_axis_, u.arg_int() + 1);
       if (u.op() != Op::REDUCE) continue;
       std::vector<UOp> loops(u.src().begin() + 1, u.src().end());
       auto [it, fresh] = by_loops.emplace(std::move(loops), groups_.size());

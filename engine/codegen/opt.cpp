@@ -21,7 +21,7 @@ constexpr size_t kMaxNodes = 50000;
 constexpr int64_t kMaxLanes = 1024;  // a group's lanes are the threads of one GPU block  // an action that would grow
                                      // the kernel past this is refused
 
-constexpr std::string_view kNames[] = {"upcast", "unroll", "split", "swap", "thread", "group"};
+constexpr std::string_view kNames[] = {"upcast", "unroll", "split", "swap", "thread", "group", "tc"};
 
 [[noreturn]] void refuse(const Opt& opt, const auto&... why) {
   ErrorBuilder e("opt");
@@ -46,7 +46,7 @@ Loops loops_of(const UOp& ast) {
   Loops l;
   for (const UOp& r : all) {
     (reduced.count(r) ? l.red : l.out).push_back(r);
-    if (!is_lane_axis(r.arg_int())) l.next_id = std::max(l.next_id, r.arg_int() + 1);
+    if (is_ordinary_axis(r.arg_int())) l.next_id = std::max(l.next_id, r.arg_int() + 1);
   }
   auto by_id = [](const UOp& a, const UOp& b) { return a.arg_int() < b.arg_int(); };
   std::sort(l.out.begin(), l.out.end(), by_id);
@@ -103,6 +103,7 @@ UOp loop_for(const Opt& opt, const Loops& l, bool want_reduce) {
   const UOp* red = find_loop(l.red, opt.axis);
   if (!out && !red) refuse(opt, "the kernel has no loop ", opt.axis);
   if (is_lane_axis(opt.axis)) refuse(opt, "loop ", opt.axis, " is a group's lanes: no action applies to it");
+  if (is_tile_axis(opt.axis)) refuse(opt, "loop ", opt.axis, " is a tc action's tile: no action applies to it");
   if (want_reduce && !red) refuse(opt, "loop ", opt.axis, " is an output loop, not a reduce loop");
   if (!want_reduce && !out) refuse(opt, "loop ", opt.axis, " is a reduce loop, not an output loop");
   return out ? *out : *red;
@@ -235,6 +236,74 @@ UOp thread(const UOp& ast, const Opt& opt, const Loops& l) {
   return sub(ast);
 }
 
+// The float32 value of an ungated float16 or bfloat16 load from a buffer: CAST(float32, LOAD(INDEX(global, i))).
+bool is_widened_half_load(const UOp& u) {
+  if (u.op() != Op::CAST || u.dtype() != dtypes::float32) return false;
+  const UOp& l = u.src(0);
+  return l.op() == Op::LOAD && l.src().size() == 1 && (l.dtype() == dtypes::float16 || l.dtype() == dtypes::bfloat16) &&
+         l.src(0).op() == Op::INDEX && l.src(0).src().size() == 2 && l.src(0).src(0).op() == Op::DEFINE_GLOBAL;
+}
+
+// The output loops among `loops` that `u` depends on.
+std::vector<UOp> loops_under(const UOp& u, const std::vector<UOp>& loops) {
+  std::vector<UOp> in;
+  const std::vector<UOp> all = u.toposort();
+  for (const UOp& r : loops)
+    if (std::find(all.begin(), all.end(), r) != all.end()) in.push_back(r);
+  return in;
+}
+
+// The innermost loop of `of` that `other` lacks and whose size the tile divides (an empty UOp: none).
+UOp tile_loop(const std::vector<UOp>& of, const std::vector<UOp>& other) {
+  UOp pick;
+  for (const UOp& r : of)
+    if (std::find(other.begin(), other.end(), r) == other.end() && r.src(0).is_const() &&
+        r.src(0).arg_int() % kTileSize == 0)
+      pick = r;
+  return pick;
+}
+
+// M, N and the reduce loop become outer loops (ids kept) over tile loops of 16 (tile ids), the
+// reduce loop's outer part first: the same sum in the same order on a host.
+UOp tc(const UOp& ast, const Opt& opt, const Loops& l) {
+  for (const auto* loops : {&l.out, &l.red})
+    for (const UOp& r : *loops)
+      if (!is_ordinary_axis(r.arg_int())) refuse(opt, "the kernel already has lanes or tiles: tc comes first");
+  if (ast.src().size() != 1 || thread_chunks(ast) > 1)
+    refuse(opt, "the kernel is cut or copied already: tc comes first");
+  const UOp k = loop_for(opt, l, true);
+  if (opt.amount != kTileSize) refuse(opt, "the matrix units' tile is ", kTileSize, " (tc A ", kTileSize, ")");
+  const int64_t n = size_for(opt, k);
+  std::vector<UOp> reduces;
+  for (const UOp& u : ast.toposort())
+    if (u.op() == Op::REDUCE) reduces.push_back(u);
+  if (reduces.size() != 1) refuse(opt, "the kernel has ", reduces.size(), " reductions; tc takes one contraction");
+  const UOp& red = reduces[0];
+  if (red.src().size() != 2 || !(red.src(1) == k))
+    refuse(opt, "the reduction is over more loops than ", opt.axis, " (tc takes a sum over one loop)");
+  const UOp& prod = red.src(0);
+  if (red.arg_reduce().op != Op::ADD || red.dtype() != dtypes::float32 || prod.op() != Op::MUL ||
+      !is_widened_half_load(prod.src(0)) || !is_widened_half_load(prod.src(1)) ||
+      prod.src(0).src(0).dtype() != prod.src(1).src(0).dtype())
+    refuse(opt, "the reduction is not a float32 sum of products of two float16 or two bfloat16 loads");
+  const std::vector<UOp> xs = loops_under(prod.src(0), l.out), ys = loops_under(prod.src(1), l.out);
+  UOp m = tile_loop(xs, ys), nn = tile_loop(ys, xs);
+  if (!m || !nn)
+    refuse(opt, "no output loop with a multiple of ", kTileSize,
+           " iterations that one operand reads and the other does not (the tile's rows and columns)");
+  auto outer = [&](const UOp& r, int64_t size) {
+    return size == kTileSize ? UOp::constant(dtypes::index, 0) : range(size / kTileSize, r.arg_int());
+  };
+  const UOp mt = range(kTileSize, tile_axis_m), nt = range(kTileSize, tile_axis_n), kt = range(kTileSize, tile_axis_k);
+  const UOp ko = outer(k, n);
+  Rebuild sub;
+  sub.expr.emplace(m, outer(m, m.src(0).arg_int()) * kTileSize + mt);
+  sub.expr.emplace(nn, outer(nn, nn.src(0).arg_int()) * kTileSize + nt);
+  sub.expr.emplace(k, ko * kTileSize + kt);
+  sub.loops.emplace(k, n == kTileSize ? std::vector<UOp>{kt} : std::vector<UOp>{ko, kt});
+  return sub(ast);
+}
+
 // A bound the gate of a load puts on an index expression: lo <= expr <= hi.
 struct GateBound {
   UOp expr;
@@ -330,7 +399,8 @@ std::vector<Opt> parse_opts(std::string_view text) {
     }
     const auto* it = std::find(std::begin(kNames), std::end(kNames), name);
     if (it == std::end(kNames))
-      (ErrorBuilder("opt") << "unknown action '" << name << "' (expected upcast, unroll, split, swap, thread or group)")
+      (ErrorBuilder("opt") << "unknown action '" << name
+                           << "' (expected upcast, unroll, split, swap, thread, group or tc)")
           .raise();
     o.kind = static_cast<OptKind>(it - std::begin(kNames));
     if (!(in >> o.axis >> o.amount) || (in >> rest))
@@ -360,6 +430,7 @@ UOp apply_opt(const UOp& ast, const Opt& opt) {
     case OptKind::Swap: out = swap(ast, opt, l); break;
     case OptKind::Thread: out = thread(ast, opt, l); break;
     case OptKind::Group: out = group(ast, opt, l); break;
+    case OptKind::Tc: out = tc(ast, opt, l); break;
   }
   // Not simplified again: substitution keeps every index affine and folded constants are cheap for
   // the compilers; simplify() on a whole upcast kernel gave a wrong merge of two copies in release

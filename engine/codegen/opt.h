@@ -17,9 +17,17 @@
 //                lane_axis(A)) that lowering gives a local buffer: a GPU backend runs each lane on a
 //                thread of one block and combines after a barrier, a host backend runs them in turn;
 //                both in the same order, so they agree bit for bit (floats reassociate as with unroll)
+//   tc A 16      the contraction over reduce loop A runs in 16x16x16 tiles on a GPU's matrix units
+//                (tensor cores): the kernel stores one value per output element, a function of one
+//                float32 sum over A of products of two float16 (or two bfloat16) loads, one load
+//                free of output loop N, the other of output loop M (the tile's rows and columns).
+//                M, N and A become outer loops (ids kept) over tile loops of 16 (ids tile_axis_m/n/k),
+//                so a host backend runs the same sum in the same order, bit for bit; cuda gives each
+//                16x16 output tile to one warp and its sum to mma.sync (products exact, the float32
+//                sums in the unit's order: within the tolerance table, as unroll)
 //
-// Axis ids are the RANGE args of the kernel the action applies to. Every action but unroll keeps
-// each value bit for bit; all are checked by the metamorphic oracle (ANVIL_NOOPT=1 runs none).
+// Axis ids are the RANGE args of the kernel the action applies to. Every action but unroll (and tc on
+// a GPU) keeps each value bit for bit; all are checked by the metamorphic oracle (ANVIL_NOOPT=1 runs none).
 #include <span>
 #include <string>
 #include <string_view>
@@ -29,7 +37,7 @@
 
 namespace anvil {
 
-enum class OptKind : uint8_t { Upcast, Unroll, Split, Swap, Thread, Group };
+enum class OptKind : uint8_t { Upcast, Unroll, Split, Swap, Thread, Group, Tc };
 
 struct Opt {
   OptKind kind = OptKind::Upcast;
@@ -60,11 +68,18 @@ UOp apply_opts(const UOp& ast, std::span<const Opt> opts);
 // same values wherever the gate holds, which is the only place a gated load reads.
 UOp simplify_gated_indices(const UOp& ast);
 
-// The lane loop of a group action on reduce loop A has id lane_axis(A): ids from kLaneAxisBase up
-// are lane loops (lowering and the GPU renderers look for them), below it ordinary loops.
+// The lane loop of a group action on reduce loop A has id lane_axis(A): ids in [kLaneAxisBase,
+// kTileAxisBase) are lane loops (lowering and the GPU renderers look for them). A tc action's tile
+// loops have the three ids from kTileAxisBase (a kernel has at most one tc). Ids below kLaneAxisBase
+// are ordinary loops; a new ordinary loop takes the next id above them.
 inline constexpr int64_t kLaneAxisBase = int64_t{1} << 32;
+inline constexpr int64_t kTileAxisBase = int64_t{1} << 40;
 inline int64_t lane_axis(int64_t axis) { return kLaneAxisBase + axis; }
-inline bool is_lane_axis(int64_t id) { return id >= kLaneAxisBase; }
+inline bool is_lane_axis(int64_t id) { return id >= kLaneAxisBase && id < kTileAxisBase; }
+inline constexpr int64_t tile_axis_m = kTileAxisBase, tile_axis_n = kTileAxisBase + 1, tile_axis_k = kTileAxisBase + 2;
+inline bool is_tile_axis(int64_t id) { return id >= kTileAxisBase; }
+inline bool is_ordinary_axis(int64_t id) { return id < kLaneAxisBase; }
+inline constexpr int64_t kTileSize = 16;  // m16n16k16: the tile a tc action makes
 
 // The DEFINE_VAR a thread action adds; realize runs the kernel once per value 0..chunks-1.
 inline constexpr std::string_view kThreadVar = "anvil.thread";

@@ -75,9 +75,10 @@ std::vector<Kernel> matmul_kernels_sized(int64_t m, int64_t k, int64_t n) {
 
 TEST(Opt, TextRoundTrips) {
   const std::vector<Opt> opts = {{OptKind::Thread, 0, 2}, {OptKind::Upcast, 1, 4}, {OptKind::Unroll, 2, 8},
-                                 {OptKind::Split, 0, 3},  {OptKind::Swap, 0, 1},   {OptKind::Group, 2, 256}};
+                                 {OptKind::Split, 0, 3},  {OptKind::Swap, 0, 1},   {OptKind::Group, 2, 256},
+                                 {OptKind::Tc, 2, 16}};
   const std::string text = to_string(opts);
-  EXPECT_EQ(text, "thread 0 2, upcast 1 4, unroll 2 8, split 0 3, swap 0 1, group 2 256");
+  EXPECT_EQ(text, "thread 0 2, upcast 1 4, unroll 2 8, split 0 3, swap 0 1, group 2 256, tc 2 16");
   EXPECT_EQ(parse_opts(text), opts);
   EXPECT_TRUE(parse_opts("").empty());
   EXPECT_THROW(parse_opts("tile 0 2"), Error);
@@ -314,6 +315,106 @@ TEST(Opt, GpuHeuristicGroupsFewOutputReductionsAndTilesContractions) {
   EXPECT_EQ(choose_opts(mm.ast, gpu),
             (std::vector<Opt>{{OptKind::Upcast, axes[1].id, 4}, {OptKind::Upcast, axes[0].id, 4}}));
   for (const Opt& o : choose_opts(rows.ast, gpu)) EXPECT_NE(o.kind, OptKind::Thread);
+}
+
+// A matmul of realized float16 (or bfloat16) operands as the Tensor API schedules it: one kernel,
+// a float32 sum of widened products, rounded back on its store (and a relu after, when asked).
+struct HalfMatmul {
+  std::vector<Tensor> inputs;  // keep their storage alive
+  Kernel kernel;
+};
+// `widened`: the operands are cast to float32 first, so the float32 sum is stored as it is.
+HalfMatmul half_matmul(DType dt, int64_t m, int64_t k, int64_t n, bool transposed_b = false, bool relu = false,
+                       bool widened = false) {
+  install_interp_realizer();
+  Tensor a = Tensor::from(iota(m * k, 0.1f, -0.55f), Shape{m, k}).to(dt);  // sums whose order shows
+  Tensor b = Tensor::from(iota(k * n, 0.37f, -2.1f), transposed_b ? Shape{n, k} : Shape{k, n}).to(dt);
+  a.realize(), b.realize();
+  const Tensor rhs = transposed_b ? b.permute({1, 0}) : b;
+  Tensor out = widened ? a.to(dtypes::float32).matmul(rhs.to(dtypes::float32)) : a.matmul(rhs);
+  if (relu) out = out.relu();
+  return {{a, b}, only_kernel(schedule({out.uop()}))};
+}
+
+std::vector<float> halves_of(const std::vector<uint8_t>& bytes, DType dt) {
+  if (dt == dtypes::float32) return floats_of(bytes);
+  std::vector<float> f(bytes.size() / 2);
+  for (size_t i = 0; i < f.size(); ++i) {
+    const auto h = static_cast<uint16_t>(bytes[2 * i] | bytes[2 * i + 1] << 8);
+    f[i] = dt == dtypes::bfloat16 ? bf16_to_f32(h) : f16_to_f32(h);
+  }
+  return f;
+}
+
+// tc tiles a half contraction: a host runs the same sum in the same order (every bit), a GPU on its
+// tensor cores (within rounding of the float32 sum, then the half rounding of the store).
+TEST(Opt, TcTilesHalfContractionsAndKeepsTheirBitsOnHosts) {
+  struct Case {
+    DType dt;
+    int64_t m, k, n;
+    bool transposed, relu, widened;
+  };
+  for (const Case& c :
+       {Case{dtypes::float16, 32, 48, 32, false, false, true}, Case{dtypes::float16, 32, 48, 32, false, false, false},
+        Case{dtypes::bfloat16, 16, 16, 48, false, true, false}, Case{dtypes::float16, 48, 32, 16, true, true, false}}) {
+    const HalfMatmul mm = half_matmul(c.dt, c.m, c.k, c.n, c.transposed, c.relu, c.widened);
+    const DType out = c.widened ? dtypes::float32 : c.dt;
+    const std::vector<KernelAxis> axes = kernel_axes(mm.kernel.ast);
+    const Opt tc{OptKind::Tc, axes.back().id, 16};
+    const UOp ast = apply_opt(mm.kernel.ast, tc);
+    size_t tiles = 0;
+    for (const KernelAxis& a : kernel_axes(ast)) tiles += is_tile_axis(a.id) && a.size == 16;
+    EXPECT_EQ(tiles, 3u);
+    const std::vector<uint8_t> want = run(*all_backends()[0], mm.kernel, mm.kernel.ast);
+    const std::vector<float> want_f = halves_of(want, out);
+    for (const Backend* b : all_backends()) {
+      if (!b->unavailable().empty()) continue;
+      const std::vector<uint8_t> got = run(*b, mm.kernel, ast);
+      if (!b->gpu) {
+        EXPECT_EQ(got, want) << b->name << " " << name(c.dt.scalar) << " " << c.m << "x" << c.k << "x" << c.n;
+        continue;
+      }
+      const std::vector<float> got_f = halves_of(got, out);
+      ASSERT_EQ(got_f.size(), want_f.size());
+      const double ulp = out == dtypes::bfloat16 ? 0x1p-7 : 0x1p-10;  // one rounding of the store, or the sum's
+      for (size_t i = 0; i < got_f.size(); ++i)
+        EXPECT_NEAR(got_f[i], want_f[i], 2 * ulp * (1 + std::fabs(want_f[i]))) << b->name << " element " << i;
+    }
+  }
+}
+
+TEST(Opt, TcRefusesWhatIsNotAHalfContraction) {
+  auto refusal = [](const UOp& ast, const Opt& o) {
+    try {
+      apply_opt(ast, o);
+    } catch (const Error& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  const UOp f32 = only_kernel(matmul_kernels_sized(32, 32, 32)).ast;
+  EXPECT_NE(refusal(f32, {OptKind::Tc, 2, 16}).find("float16 or two bfloat16"), std::string::npos);
+  const HalfMatmul mm = half_matmul(dtypes::float16, 32, 48, 32);
+  const UOp& ast = mm.kernel.ast;
+  EXPECT_NE(refusal(ast, {OptKind::Tc, 2, 8}).find("tile is 16"), std::string::npos);
+  EXPECT_NE(refusal(ast, {OptKind::Tc, 0, 16}).find("output loop"), std::string::npos);
+  const UOp tiled = apply_opt(ast, {OptKind::Tc, 2, 16});
+  EXPECT_NE(refusal(tiled, {OptKind::Tc, 2, 16}).find("tc comes first"), std::string::npos);
+  EXPECT_NE(refusal(tiled, {OptKind::Upcast, tile_axis_m, 2}).find("tile"), std::string::npos);
+  EXPECT_NE(refusal(apply_opt(ast, {OptKind::Upcast, 0, 2}), {OptKind::Tc, 2, 16}).find("tc comes first"),
+            std::string::npos);
+  const HalfMatmul odd = half_matmul(dtypes::float16, 24, 48, 32);  // rows not a multiple of 16
+  EXPECT_NE(refusal(odd.kernel.ast, {OptKind::Tc, 2, 16}).find("the tile's rows and columns"), std::string::npos);
+  const HalfMatmul short_sum = half_matmul(dtypes::float16, 32, 40, 32);
+  EXPECT_NE(refusal(short_sum.kernel.ast, {OptKind::Tc, 2, 16}).find("does not divide"), std::string::npos);
+}
+
+TEST(Opt, GpuHeuristicPutsHalfContractionsOnTensorCores) {
+  const OptTarget gpu{1, false, true};
+  const HalfMatmul mm = half_matmul(dtypes::bfloat16, 64, 32, 64);
+  EXPECT_EQ(choose_opts(mm.kernel.ast, gpu),
+            (std::vector<Opt>{{OptKind::Tc, kernel_axes(mm.kernel.ast).back().id, 16}}));
+  for (const Opt& o : choose_opts(mm.kernel.ast, OptTarget{2})) EXPECT_NE(o.kind, OptKind::Tc);  // a host has none
 }
 
 // The two kernels of a small convolution stack as the bench runs it (conv 3->16, relu, conv 16->32,

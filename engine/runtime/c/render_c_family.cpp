@@ -5,9 +5,11 @@
 #include "engine/runtime/c/render_c_family.h"
 
 #include <algorithm>
+#include <cmath>
 #include <map>
 #include <sstream>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "engine/codegen/opt.h"
 #include "engine/runtime/backend.h"
@@ -71,7 +73,8 @@ class Renderer {
         who_(std::string(dialect.backend()) + ": "),
         map_(dialect.mapping()),
         sp_(dialect.threaded()),
-        blocks_(map_ && sp_ && map_->blocks) {}
+        blocks_(map_ && sp_ && map_->blocks),
+        warps_(map_ && sp_ && map_->warps) {}
 
   std::string run() {
     analyze();
@@ -81,7 +84,13 @@ class Renderer {
     out_ << d_.signature(entry_, num_slots);
     declare_top();
     depth_ = 1;
-    for (size_t pc = 0; pc < prog_.size() && prog_[pc].op() != Op::SINK; ++pc) emit(pc);
+    for (size_t pc = 0; pc < prog_.size() && prog_[pc].op() != Op::SINK; ++pc) {
+      if (warps_ && pc == map_->tile.m) {
+        pc = emit_mma();  // the tile's loops, through the END of its outermost
+        continue;
+      }
+      emit(pc);
+    }
     for (const std::string& line : cleanup_) out_ << line;
     out_ << "}\n";
     return d_.finish(out_.str(), entry_);
@@ -108,6 +117,9 @@ class Renderer {
   void emit_store(const UOp& u, size_t pc);
   void emit_value(const UOp& u, const std::vector<std::string>& lanes);
   std::vector<std::string> bitcast_lanes(const UOp& u);
+  size_t emit_mma();
+  using Subst = std::unordered_map<UOp, std::string, UOpHash>;
+  std::string expr(const UOp& u, const Subst& subst);
 
   std::string var(const UOp& u, size_t lane) const {
     const std::string base = "v" + std::to_string(id_.at(u));
@@ -134,6 +146,7 @@ class Renderer {
   const ThreadLoop* map_;              // the dialect's thread mapping, if any
   const ThreadedSpelling* sp_;
   bool blocks_;                                  // Blocks mode (render_c_family.h)
+  bool warps_;                                   // Warps mode
   std::vector<bool> shared_work_;                // per position: inside a lane loop (Blocks)
   std::vector<bool> holds_lanes_;                // per position: a RANGE with a lane loop inside (Blocks)
   std::map<size_t, std::vector<UOp>> combined_;  // combine loop -> the accumulators it stores (Blocks)
@@ -285,10 +298,11 @@ void Renderer::emit_range(size_t pc) {
     ANVIL_CHECK(sp_) << who_ << "a thread mapping without a threaded spelling";
     const size_t k = static_cast<size_t>(at - map_->nest.begin());
     // Not anvil_*: c_prelude_for takes anvil_ names for helpers (and an unknown one for all of them).
-    const std::string it(sp_->index_type), idx = blocks_ ? "block_iter" : "thread_iter";
+    const std::string it(sp_->index_type), idx = blocks_ ? "block_iter" : warps_ ? "warp_iter" : "thread_iter";
     if (k == 0) {
-      const std::string id(blocks_ ? sp_->group_id : sp_->global_id);
-      const std::string stride(blocks_ ? sp_->group_stride : sp_->global_stride);
+      std::string id(blocks_ ? sp_->group_id : sp_->global_id);
+      std::string stride(blocks_ ? sp_->group_stride : sp_->global_stride);
+      if (warps_) id = "(" + id + ") / 32", stride = "(" + stride + ") / 32";  // every thread of a warp alike
       if (stride.empty())
         out_ << indent() << "{\n" << indent() << "  const " << it << " " << idx << " = (" << it << ")(" << id << ");\n";
       else
@@ -429,6 +443,124 @@ void Renderer::emit_store(const UOp& u, size_t pc) {
   }
 }
 
+// `u` as one C expression, with the nodes in `subst` replaced by their text: constants, vars and
+// loops by their names, loads of globals read in place, ALU ops as c_alu spells them. For Warps
+// mode, which evaluates the program's index and value expressions at the tile's elements.
+std::string Renderer::expr(const UOp& u, const Subst& subst) {
+  if (const auto it = subst.find(u); it != subst.end()) return it->second;
+  switch (u.op()) {
+    case Op::CONST:
+    case Op::DEFINE_VAR:
+    case Op::RANGE: return lane(u, 0);
+    case Op::LOAD: {
+      const UOp& ix = u.src(0);
+      const Addr& a = slot(ix.src(0)).addr;
+      ANVIL_CHECK(ix.op() == Op::INDEX && ix.src().size() == 2 && !a.ptr.empty())
+          << who_ << "a tile expression loads through " << ix.brief();
+      return c_from_storage(a.elem, a.ptr + "[(int64_t)(" + expr(ix.src(1), subst) + ")]");
+    }
+    default: {
+      ANVIL_CHECK(in_group(u.op(), opgroup::Alu) && u.dtype().count == 1)
+          << who_ << "not a tile expression: " << u.brief();
+      std::vector<Scalar> types;
+      std::vector<std::string> in;
+      for (const UOp& s : u.src()) types.push_back(s.dtype().scalar), in.push_back("(" + expr(s, subst) + ")");
+      return c_alu(u.op(), u.dtype().scalar, types, in);
+    }
+  }
+}
+
+// Warps mode's tile (render_c_family.h): this warp's 16x16 elements, as two mma.sync m16n8k16 per
+// step of 16 along the sum. Thread l of the warp holds, for each 16x8 half h, the elements at rows
+// g and g + 8 (g = l / 4) and columns 8h + c, 8h + c + 1 (c = 2 (l % 4)); its operands are the A
+// elements at rows g, g + 8 and columns (the sum's) c, c + 1, c + 8, c + 9, and the B elements at those
+// rows of the sum and column 8h + g: PTX's fragment layouts for m16n8k16 with 16-bit operands, two to
+// a 32-bit register, the lower column (or row, for B) in the low half. Returns the END of the tile.
+size_t Renderer::emit_mma() {
+  const MmaTile& t = map_->tile;
+  const UOp &rm = prog_[t.m], &rn = prog_[t.n], &rk = prog_[t.k];
+  const UOp& add = prog_[t.acc_store].src(1);
+  const UOp& x = add.src(1).src(t.swapped ? 1 : 0);  // free of n: the A operand, rows m
+  const UOp& y = add.src(1).src(t.swapped ? 0 : 1);  // free of m: the B operand, columns n
+  const std::string kind = x.src(0).dtype() == dtypes::bfloat16 ? "bf16" : "f16";
+  // The raw 16-bit element of operand `v` with the tile's loops at the given expressions.
+  auto bits = [&](const UOp& v, const std::string& m, const std::string& n, const std::string& k) {
+    const UOp& ix = v.src(0).src(0);
+    return "(uint32_t)" + slot(ix.src(0)).addr.ptr + "[(int64_t)(" + expr(ix.src(1), {{rm, m}, {rn, n}, {rk, k}}) +
+           ")]";
+  };
+  auto pair = [&](const UOp& v, const std::string& m0, const std::string& m1, const std::string& n0,
+                  const std::string& n1, const std::string& k0, const std::string& k1) {
+    return "(" + bits(v, m0, n0, k0) + " | (" + bits(v, m1, n1, k1) + " << 16))";
+  };
+  size_t end = t.m;
+  while (!(prog_[end].op() == Op::END && prog_[end].src(0) == rm)) ++end;
+
+  const std::string in = indent();
+  out_ << in << "{  /* tc: this warp's 16x16 tile on the tensor cores (opt.h) */\n";
+  ++depth_;
+  const std::string i1 = indent();
+  out_ << i1 << "const int64_t mma_lane = (int64_t)(" << sp_->local_id << " % 32);\n"
+       << i1 << "const int64_t mma_g = mma_lane / 4, mma_c = (mma_lane % 4) * 2;\n"
+       << i1 << "float mma_acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};\n";
+  if (t.k_outer) {
+    const UOp& ko = prog_[t.k_outer];
+    out_ << i1 << "for (int64_t " << var(ko, 0) << " = 0; " << var(ko, 0) << " < " << lane(ko.src(0), 0) << "; ++"
+         << var(ko, 0) << ") {\n";
+    ++depth_;
+  }
+  const std::string i2 = indent();
+  // Element j of the thread's 8: half j / 4, row g (+ 8 for j % 4 >= 2), column 8 (j / 4) + c + j % 2.
+  auto row = [](int j) { return std::string(j % 4 >= 2 ? "(mma_g + 8)" : "mma_g"); };
+  auto col = [](int j) { return "(mma_c + " + std::to_string(8 * (j / 4) + j % 2) + ")"; };
+  out_ << "#if __CUDA_ARCH__ >= 800\n";
+  const std::string g8 = "(mma_g + 8)", c1 = "(mma_c + 1)", c8 = "(mma_c + 8)", c9 = "(mma_c + 9)";
+  out_ << i2 << "const uint32_t mma_a0 = " << pair(x, "mma_g", "mma_g", "0", "0", "mma_c", c1) << ";\n"
+       << i2 << "const uint32_t mma_a1 = " << pair(x, g8, g8, "0", "0", "mma_c", c1) << ";\n"
+       << i2 << "const uint32_t mma_a2 = " << pair(x, "mma_g", "mma_g", "0", "0", c8, c9) << ";\n"
+       << i2 << "const uint32_t mma_a3 = " << pair(x, g8, g8, "0", "0", c8, c9) << ";\n";
+  for (int h = 0; h < 2; ++h) {
+    const std::string col_b = h ? "(mma_g + 8)" : "mma_g", hs = std::to_string(h);
+    out_ << i2 << "const uint32_t mma_b" << hs << "0 = " << pair(y, "0", "0", col_b, col_b, "mma_c", c1) << ";\n"
+         << i2 << "const uint32_t mma_b" << hs << "1 = " << pair(y, "0", "0", col_b, col_b, c8, c9) << ";\n"
+         << i2 << "asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32." << kind << "." << kind
+         << ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\"\n"
+         << i2 << "    : ";
+    for (int j = 0; j < 4; ++j) out_ << (j ? ", " : "") << "\"+f\"(mma_acc[" << 4 * h + j << "])";
+    out_ << "\n"
+         << i2 << "    : \"r\"(mma_a0), \"r\"(mma_a1), \"r\"(mma_a2), \"r\"(mma_a3), \"r\"(mma_b" << hs
+         << "0), \"r\"(mma_b" << hs << "1));\n";
+  }
+  // No matrix units: the same elements, each summed in interp's order (the program's own step).
+  out_ << "#else\n" << i2 << "for (int64_t mma_k = 0; mma_k < " << kTileSize << "; ++mma_k) {\n";
+  const UOp& cur = add.src(0);
+  for (int j = 0; j < 8; ++j) {
+    const std::string a = "mma_acc[" + std::to_string(j) + "]";
+    out_ << i2 << "  " << a << " = " << expr(add, {{cur, a}, {rm, row(j)}, {rn, col(j)}, {rk, "mma_k"}}) << ";\n";
+  }
+  out_ << i2 << "}\n#endif\n";
+  if (t.k_outer) {
+    --depth_;
+    out_ << i1 << "}\n";
+  }
+  // The store after the sum, at each of the thread's elements.
+  const UOp& st = prog_[t.out_store];
+  const UOp& ix = st.src(0);
+  const Addr& a = slot(ix.src(0)).addr;
+  UOp result;  // the sum as the store's value reads it
+  for (const UOp& u : st.src(1).toposort())
+    if (u.op() == Op::LOAD && pointer_root(u.src(0)) == pointer_root(cur.src(0))) result = u;
+  for (int j = 0; j < 8; ++j) {
+    Subst s{{rm, row(j)}, {rn, col(j)}};
+    if (result) s.emplace(result, "mma_acc[" + std::to_string(j) + "]");
+    out_ << i1 << a.ptr << "[(int64_t)(" << expr(ix.src(1), s) << ")] = " << c_to_storage(a.elem, expr(st.src(1), s))
+         << ";\n";
+  }
+  --depth_;
+  out_ << in << "}\n";
+  return end;
+}
+
 // A BITCAST that regroups lanes (int8x4 <-> int32): output lane k is bytes [k*os, (k+1)*os) of the
 // sources' little-endian bytes, assembled from whole chunks of one source lane at a time.
 std::vector<std::string> Renderer::bitcast_lanes(const UOp& u) {
@@ -458,7 +590,7 @@ std::string CFamilyDialect::scratch_lines(const std::string& name, const std::st
 }
 
 ThreadedDialect::ThreadedDialect(std::span<const UOp> program, const ThreadedSpelling& spelling)
-    : loop_(find_thread_loop(program)), s_(spelling) {}
+    : loop_(find_thread_loop(program, spelling.tensor_cores)), s_(spelling) {}
 
 std::string ThreadedDialect::signature(const std::string& entry, int64_t num_slots) const {
   std::string s = std::string(s_.kernel) + entry + "(";
@@ -492,7 +624,120 @@ std::string render_c_family(std::span<const UOp> program, const std::string& ent
   return Renderer(program, entry, dialect).run();
 }
 
-ThreadLoop find_thread_loop(std::span<const UOp> program) {
+namespace {
+
+bool is_global_index(const UOp& ix) {
+  return ix.op() == Op::INDEX && ix.src().size() == 2 && ix.src(0).op() == Op::DEFINE_GLOBAL;
+}
+
+// CAST(float32, LOAD(INDEX(global, i))) of a float16 or bfloat16 element, ungated.
+bool is_widened_half(const UOp& u) {
+  if (u.op() != Op::CAST || u.dtype() != dtypes::float32 || u.src(0).op() != Op::LOAD) return false;
+  const UOp& l = u.src(0);
+  return l.src().size() == 1 && (l.dtype() == dtypes::float16 || l.dtype() == dtypes::bfloat16) &&
+         is_global_index(l.src(0));
+}
+
+// A value Warps mode can render per tile element: scalar constants, vars, loops, ALU ops and ungated
+// loads of globals or of the accumulator `acc` (a load's ordering sources are not part of its value).
+bool is_plain_epilogue(const UOp& value, const UOp& acc) {
+  std::vector<UOp> todo{value};
+  std::unordered_set<UOp, UOpHash> seen;
+  while (!todo.empty()) {
+    const UOp u = todo.back();
+    todo.pop_back();
+    if (!seen.insert(u).second) continue;
+    switch (u.op()) {
+      case Op::CONST:
+      case Op::DEFINE_VAR:
+      case Op::RANGE: continue;
+      case Op::LOAD: {
+        const UOp& ix = u.src(0);
+        if (u.dtype().count != 1 || ix.op() != Op::INDEX || ix.src().size() != 2) return false;
+        if (!is_global_index(ix) && !(ix.src(0) == acc && ix.src(1).is_const())) return false;
+        todo.push_back(ix.src(1));
+        continue;
+      }
+      default:
+        if (!in_group(u.op(), opgroup::Alu) || u.dtype().count != 1 || u.dtype().is_ptr) return false;
+        for (const UOp& s : u.src()) todo.push_back(s);
+    }
+  }
+  return true;
+}
+
+// Warps mode's tile (render_c_family.h), when the program has one in the shape mma.sync takes.
+std::optional<MmaTile> find_mma_tile(std::span<const UOp> program, const std::vector<int64_t>& parent,
+                                     const std::vector<size_t>& end_of) {
+  const size_t n = program.size();
+  MmaTile t;
+  int found = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const UOp& u = program[i];
+    if (u.op() != Op::RANGE || !is_tile_axis(u.arg_int())) continue;
+    if (!u.src(0).is_const() || u.src(0).const_int() != kTileSize || end_of[i] == n) return std::nullopt;
+    const int64_t id = u.arg_int();
+    (id == tile_axis_m ? t.m : id == tile_axis_n ? t.n : t.k) = i;
+    ++found;
+  }
+  if (found != 3 || parent[t.n] != static_cast<int64_t>(t.m)) return std::nullopt;
+  if (parent[t.k] != static_cast<int64_t>(t.n)) {
+    t.k_outer = static_cast<size_t>(parent[t.k]);
+    const UOp& ko = program[t.k_outer];
+    if (parent[t.k_outer] != static_cast<int64_t>(t.n) || ko.op() != Op::RANGE || !is_ordinary_axis(ko.arg_int()) ||
+        !ko.src(0).is_const())
+      return std::nullopt;
+  }
+  const size_t sum = t.k_outer ? t.k_outer : t.k;  // the sum's outermost loop
+  UOp acc;
+  bool init = false;
+  int out_stores = 0, acc_stores = 0;
+  for (size_t i = t.m + 1; i < end_of[t.m]; ++i) {
+    const UOp& u = program[i];
+    if (u.op() == Op::IF || u.op() == Op::BARRIER) return std::nullopt;
+    if (u.op() == Op::RANGE && i != t.n && i != t.k && i != t.k_outer) return std::nullopt;
+    if (u.op() != Op::STORE) continue;
+    const UOp root = pointer_root(u.src(0));
+    if (i > sum && i < end_of[t.k]) {
+      t.acc_store = i, acc = root, ++acc_stores;
+    } else if (i < sum && root.op() == Op::DEFINE_REG && u.src(1).is_const() && u.src(1).dtype() == dtypes::float32 &&
+               u.src(1).arg_float() == 0.0 && !std::signbit(u.src(1).arg_float())) {
+      init = true;
+    } else if (i > end_of[sum] && root.op() == Op::DEFINE_GLOBAL && is_global_index(u.src(0))) {
+      t.out_store = i, ++out_stores;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (acc_stores != 1 || out_stores != 1 || !init || acc.op() != Op::DEFINE_REG) return std::nullopt;
+  // The accumulation: acc = acc + x * y, x free of n and y free of m (or the other way round).
+  const UOp& add = program[t.acc_store].src(1);
+  if (add.op() != Op::ADD || add.dtype() != dtypes::float32 || add.src(0).op() != Op::LOAD ||
+      !(pointer_root(add.src(0).src(0)) == acc) || add.src(1).op() != Op::MUL)
+    return std::nullopt;
+  const UOp& x = add.src(1).src(0);
+  const UOp& y = add.src(1).src(1);
+  if (!is_widened_half(x) || !is_widened_half(y) || x.src(0).dtype() != y.src(0).dtype()) return std::nullopt;
+  const UOp &rm = program[t.m], &rn = program[t.n];
+  if (!depends_on(x, rn) && !depends_on(y, rm))
+    t.swapped = false;
+  else if (!depends_on(x, rm) && !depends_on(y, rn))
+    t.swapped = true;
+  else
+    return std::nullopt;
+  // The store: one place per element of the tile, a plain value, no operand's buffer.
+  const UOp& st = program[t.out_store];
+  if (!depends_on(st.src(0), rm) || !depends_on(st.src(0), rn) || !is_plain_epilogue(st.src(1), acc) ||
+      !is_plain_epilogue(st.src(0).src(1), acc))
+    return std::nullopt;
+  const int64_t out_slot = st.src(0).src(0).arg_int();
+  if (x.src(0).src(0).src(0).arg_int() == out_slot || y.src(0).src(0).src(0).arg_int() == out_slot) return std::nullopt;
+  return t;
+}
+
+}  // namespace
+
+ThreadLoop find_thread_loop(std::span<const UOp> program, bool tensor_cores) {
   ThreadLoop l;
   const size_t n = program.size();
   int64_t reg_bytes = 0, local_bytes = 0;
@@ -534,6 +779,8 @@ ThreadLoop find_thread_loop(std::span<const UOp> program) {
     return true;
   };
 
+  const std::optional<MmaTile> tile = tensor_cores ? find_mma_tile(program, parent, end_of) : std::nullopt;
+
   // The nest: descend while a block holds exactly one block, a RANGE, and nothing with an effect.
   int64_t cur = -1;
   while (true) {
@@ -546,6 +793,10 @@ ThreadLoop find_thread_loop(std::span<const UOp> program) {
     }
     if (kids.size() != 1 || effects || program[kids[0]].op() != Op::RANGE || is_lane(kids[0])) break;
     const size_t r = kids[0];
+    if (tile && r == tile->m) {  // Warps: the nest's iterations are warps, each with this tile
+      l.warps = true;
+      break;
+    }
     if (program[r].src(0).op() != Op::CONST || end_of[r] == n || !disjoint(r)) break;
     const int64_t size = std::max<int64_t>(static_cast<int64_t>(program[r].src(0).const_int()), 0);
     if (size > 0 && l.extent > kMaxFlatExtent / size) break;
@@ -589,6 +840,8 @@ ThreadLoop find_thread_loop(std::span<const UOp> program) {
     l.lanes = 1;
     if (reg_bytes + local_bytes > kParallelScratchBytes) l.nest.clear(), l.sizes.clear(), l.extent = 1;
   }
+  l.warps = l.warps && !l.blocks;
+  if (l.warps) l.tile = *tile;
   l.parallel = !l.nest.empty();
   return l;
 }

@@ -36,6 +36,22 @@ namespace anvil {
 // the other threads through shared copies after a barrier: the fold is not repeated in every
 // thread. A loop holding a lane loop ends each iteration with a barrier, so the next iteration does
 // not overwrite local memory that a thread still reads.
+//
+// Warps (a dialect with tensor cores: cuda): the program holds a tc action's tile (opt.h) as lowering
+// makes it: tile loops m, n (output) and k (reduce, under an outer reduce loop unless it is all of
+// it) directly inside the nest, a float32 accumulator that starts at 0 and adds products of two
+// ungated float16 (or bfloat16) loads, one free of n, the other free of m, and after the sum one global
+// store indexed by m and n, whose value is any scalar expression of the sum, loads and the loops.
+// Each nest iteration (the one run of an empty nest) is one warp: its 16x16 tile goes to mma.sync, two m16n8k16 per
+// step of 16 (a fallback loop in interp's order where the device has none), and each thread stores
+// its 8 elements. Anything else with tile loops renders them as ordinary loops.
+struct MmaTile {
+  size_t m = 0, n = 0, k = 0;  // the tile loops' RANGE positions
+  size_t k_outer = 0;          // the outer reduce loop's RANGE, or 0 when k is the whole sum
+  size_t acc_store = 0;        // the accumulation (inside k)
+  size_t out_store = 0;        // the global store after the sum
+  bool swapped = false;        // the product's second operand is the one free of n (the A matrix)
+};
 struct ThreadLoop {
   int64_t num_slots = 0;              // buffer arguments: 1 + the highest DEFINE_GLOBAL slot
   bool parallel = false;              // the nest is not empty
@@ -46,8 +62,11 @@ struct ThreadLoop {
   int64_t lanes = 1;                  // threads of a block (Blocks): the most lanes of a lane loop
   std::vector<size_t> lane_loops;     // lane loop positions (Blocks)
   std::vector<size_t> combine_loops;  // combine loop positions (Blocks)
+  bool warps = false;                 // Warps mode: `extent` warps, each one `tile`
+  MmaTile tile;
 };
-ThreadLoop find_thread_loop(std::span<const UOp> program);
+// `tensor_cores`: the dialect renders Warps mode (cuda); else tile loops are ordinary loops.
+ThreadLoop find_thread_loop(std::span<const UOp> program, bool tensor_cores = false);
 
 // What a C-family backend renders differently. Each hook returns whole lines ("\n"-terminated).
 class CFamilyDialect {
@@ -92,6 +111,7 @@ struct ThreadedSpelling {
   std::string_view sync;                      // Blocks: a BARRIER ("__syncthreads();")
   std::string_view shared;                    // Blocks: before a DEFINE_LOCAL's declaration ("__shared__ ")
   std::string (*finish)(const std::string& function, const std::string& entry);  // CFamilyDialect::finish
+  bool tensor_cores = false;  // Warps mode (find_thread_loop): mma.sync through inline PTX, CUDA only
 };
 
 class ThreadedDialect final : public CFamilyDialect {

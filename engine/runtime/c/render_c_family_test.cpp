@@ -47,11 +47,11 @@ std::vector<std::pair<std::string, std::vector<UOp>>> matrix_programs() {
 // nvcc's exit status on `source` (its messages in `log`), compiled as NVRTC will: device code
 // only, for sm_90, no contraction. Warning 177 (a static function never called) is the macro-made
 // helpers a kernel does not use.
-int nvcc(const std::string& source, std::string& log) {
+int nvcc(const std::string& source, std::string& log, const std::string& arch = "sm_90") {
   const fs::path dir = fs::temp_directory_path() / ("anvil-render-cuda-" + std::to_string(getpid()));
   fs::create_directories(dir);
   std::ofstream(dir / "k.cu") << source;
-  const std::string cmd = std::string(kNvcc) + " -x cu --cubin -arch=sm_90 --fmad=false -diag-suppress 177 -o " +
+  const std::string cmd = std::string(kNvcc) + " -x cu --cubin -arch=" + arch + " --fmad=false -diag-suppress 177 -o " +
                           (dir / "k.cubin").string() + " " + (dir / "k.cu").string() + " > " + (dir / "log").string() +
                           " 2>&1";
   const int rc = std::system(cmd.c_str());
@@ -77,6 +77,8 @@ TEST(RenderCuda, EveryBackendMatrixProgramCompilesWithNvcc) {
   }
   std::string log;
   EXPECT_EQ(nvcc(unit, log), 0) << log.substr(0, 20000);
+  EXPECT_EQ(log.find("warning"), std::string::npos) << log.substr(0, 20000);
+  EXPECT_EQ(nvcc(unit, log, "sm_75"), 0) << log.substr(0, 20000);  // tc tiles' fallback: no mma.sync there
   EXPECT_EQ(log.find("warning"), std::string::npos) << log.substr(0, 20000);
 }
 
@@ -180,6 +182,48 @@ TEST(RenderCuda, GroupedReductionIsABlockPerOutput) {
   EXPECT_EQ(f.block, 32);  // the innermost reduce loop (1024) is grouped: 32 lanes
 }
 
+// A host buffer of `dt` (zeros: rendering never reads it) and its float32 value, as a half matmul's operand.
+UOp widened_half(DType dt, const Shape& shape) {
+  const int64_t uid = new_buffer_uid(), n = shape_numel(shape);
+  register_storage(uid, std::make_shared<Buffer>(dt, static_cast<size_t>(n)));
+  const UOp b = UOp::make(Op::BUFFER, dt, {}, std::vector<int64_t>{uid, n});
+  return UOp::make(Op::CAST, dtypes::float32, {UOp::make(Op::RESHAPE, dt, {b}, shape)});
+}
+
+// A float16 contraction (64 x 32 @ 32 x 48, stored as float16): the heuristic's tc action makes
+// 4 x 3 tiles of 16 x 16, each a warp's; its sum steps by 16 through mma.sync, two m16n8k16 each;
+// each thread stores its 8 elements. Without tensor cores (opencl) the tiles are ordinary loops.
+TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
+  const UOp mm = UOp::make(Op::CAST, dtypes::float16,
+                           {matmul(widened_half(dtypes::float16, {64, 32}), widened_half(dtypes::float16, {32, 48}))});
+  const std::vector<UOp> prog = gpu_program(mm);
+  const ThreadLoop t = find_thread_loop(prog, true);
+  ASSERT_TRUE(t.warps);
+  EXPECT_FALSE(t.blocks);
+  EXPECT_EQ(t.extent, 4 * 3);
+  EXPECT_NE(t.tile.k_outer, 0u);  // 32 = 2 steps of 16
+  const CudaLaunch l = cuda_launch(prog);
+  EXPECT_EQ(l.block, 128);
+  EXPECT_EQ(l.grid, 3);
+  const std::string text = render_cuda(prog, "k");
+  for (const char* piece : {"warp_iter = (long long)(((long long)blockIdx.x * blockDim.x + threadIdx.x) / 32)",
+                            "mma_lane = (int64_t)(threadIdx.x % 32)", "#if __CUDA_ARCH__ >= 800",
+                            "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", "#else", "anvil_d2hbits("})
+    EXPECT_NE(text.find(piece), std::string::npos) << piece << "\n" << text;
+  EXPECT_EQ(text.find("thread_iter"), std::string::npos) << text;
+  EXPECT_FALSE(find_thread_loop(prog).warps);  // opencl's rule: ordinary loops
+
+  const UOp bf = matmul(widened_half(dtypes::bfloat16, {16, 64}), widened_half(dtypes::bfloat16, {64, 16}));
+  const CudaLaunch one = cuda_launch(gpu_program(bf));  // a single tile: one warp
+  EXPECT_EQ(one.block, 32);
+  EXPECT_EQ(one.grid, 1);
+  const std::string bf_text = render_cuda(gpu_program(bf), "k");
+  EXPECT_NE(bf_text.find("m16n8k16.row.col.f32.bf16.bf16.f32"), std::string::npos) << bf_text;
+  // float32 operands are no tensor-core work: a register tile, as before.
+  EXPECT_FALSE(
+      find_thread_loop(gpu_program(matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 48), {32, 48}))), true).warps);
+}
+
 // A launch's grid is capped at one wave of resident blocks (the kernels' loops stride over the rest).
 TEST(RenderCuda, OneWaveOfResidentBlocks) {
   EXPECT_EQ(cuda_wave_blocks(256, 132, 2048, 32), 132 * 8);  // an H100, blocks of 256: the thread limit
@@ -196,14 +240,21 @@ TEST(RenderCuda, GpuActionProgramsCompileWithNvcc) {
             w = host(iota(48 * 32), {48, 32});
   std::string unit;
   size_t k = 0;
+  const UOp half_mm =
+      UOp::make(Op::CAST, dtypes::float16,
+                {bin(Op::MAX, matmul(widened_half(dtypes::float16, {32, 48}), widened_half(dtypes::float16, {48, 32})),
+                     full(0, {32, 32}))});
+  const UOp bf_mm = matmul(widened_half(dtypes::bfloat16, {16, 16}), widened_half(dtypes::bfloat16, {16, 64}));
   for (const UOp& g : {sum(rows, {1}), max(rows, {1}), sum(rows, {0, 1}), softmax(rows), matmul(m, w),
-                       reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1})})
+                       reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1}), half_mm, bf_mm})
     for (size_t i = 0; i < schedule({g}).size(); ++i, ++k) {
       const std::string n = std::to_string(k);
       unit += "namespace case" + n + " {\n" + render_cuda(gpu_program(g, i), "k" + n) + "}\n";
     }
   std::string log;
   EXPECT_EQ(nvcc(unit, log), 0) << log.substr(0, 20000);
+  EXPECT_EQ(log.find("warning"), std::string::npos) << log.substr(0, 20000);
+  EXPECT_EQ(nvcc(unit, log, "sm_75"), 0) << log.substr(0, 20000);  // tc tiles' fallback: no mma.sync there
   EXPECT_EQ(log.find("warning"), std::string::npos) << log.substr(0, 20000);
 }
 

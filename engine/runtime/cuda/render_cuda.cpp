@@ -20,6 +20,7 @@ namespace anvil {
 namespace {
 
 constexpr int64_t kBlock = 256;           // threads per block of a parallel loop
+constexpr int64_t kWarpsPerBlock = 4;     // Warps mode: a block of 128 threads
 constexpr int64_t kMaxGrid = 2147483647;  // gridDim.x's limit: the loop strides over what is left
 
 const char* const kMath = R"CU(#ifndef NAN
@@ -78,12 +79,13 @@ constexpr ThreadedSpelling kCuda{"cuda",
                                  "blockDim.x",
                                  "__syncthreads();",
                                  "__shared__ ",
-                                 finish};
+                                 finish,
+                                 true};
 
 }  // namespace
 
 CudaLaunch cuda_launch(std::span<const UOp> program) {
-  const ThreadLoop t = find_thread_loop(program);
+  const ThreadLoop t = find_thread_loop(program, true);
   CudaLaunch l;
   l.num_slots = t.num_slots;
   l.parallel = t.parallel;
@@ -91,6 +93,11 @@ CudaLaunch cuda_launch(std::span<const UOp> program) {
   if (t.blocks) {  // a block per iteration of the nest, a thread per lane
     l.block = t.lanes;
     l.grid = std::min(t.extent, kMaxGrid);
+    return l;
+  }
+  if (t.warps) {  // a warp per iteration of the nest (one when it is empty), kWarpsPerBlock to a block
+    l.block = 32 * std::clamp<int64_t>(t.extent, 1, kWarpsPerBlock);
+    l.grid = std::min((t.extent + l.block / 32 - 1) / (l.block / 32), kMaxGrid);
     return l;
   }
   if (!t.parallel) return l;

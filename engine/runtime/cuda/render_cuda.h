@@ -31,7 +31,9 @@ struct CudaLaunch {
 // How the program will be launched: grid and block sizes, and the slots, by find_thread_loop's rule
 // (render_c_family.h). Threads: blocks of 256 threads (the extent when smaller), grid =
 // ceil(extent / block) capped at 2^31 - 1 (the kernel's loop strides over the rest). Blocks: one
-// block of `lanes` threads per iteration of the nest (at most 2^31 - 1 blocks, striding). Else one thread.
+// block of `lanes` threads per iteration of the nest (at most 2^31 - 1 blocks, striding). Warps (a tc
+// action's tile): a warp per iteration of the nest, blocks of 4 warps (fewer when the nest is
+// smaller), grid = ceil(extent / warps a block), striding. Else one thread.
 CudaLaunch cuda_launch(std::span<const UOp> program);
 
 // The most blocks of `block` threads a device keeps resident at once (one wave): `sms` times the
