@@ -19,6 +19,7 @@ constexpr size_t kMaxTileNodes = 6000;             // keeps compile time of a ti
 constexpr int64_t kCacheBytes = int64_t{8} << 20;  // an operand streamed past this is blocked (a 2048 matmul's 16 MB B)
 constexpr int64_t kGpuFewOutputs = int64_t{1} << 15;   // fewer outputs than this leave an H100's 270K threads idle
 constexpr int64_t kGpuTileThreads = int64_t{1} << 16;  // threads a larger register tile must still leave
+constexpr int64_t kGpuTcWarps = 1024;                  // warps a larger tc tile must still leave (8 an H100 SM)
 
 // A register tile as large as the vector registers hold: 8 x 32 accumulators fill AVX-512's 32
 // registers of 16 floats; 4 x 16 fill AVX2's 16 registers of 8.
@@ -171,9 +172,12 @@ std::vector<Opt> gpu_opts(const UOp& ast) {
     (a.reduce ? reds : outs).push_back(&a);
   }
   if (reds.empty()) return opts;
-  // A float32 sum of float16 or bfloat16 products in 16x16x16 tiles: the tensor cores (tc refuses
-  // anything else).
-  if (reds.size() == 1 && try_apply(cur, opts, {OptKind::Tc, reds[0]->id, kTileSize})) return opts;
+  // A float32 sum of float16 or bfloat16 products: the tensor cores (tc refuses anything else), the
+  // largest warp tile that still leaves kGpuTcWarps warps.
+  if (reds.size() == 1)
+    for (int64_t w : {4 * kTileSize, 2 * kTileSize, kTileSize})
+      if ((w == kTileSize || outputs / (w * w) >= kGpuTcWarps) && try_apply(cur, opts, {OptKind::Tc, reds[0]->id, w}))
+        return opts;
   if (outputs < kGpuFewOutputs) {
     // About as many lanes as elements per lane (thread 0 folds the lanes in order), at least 32.
     const KernelAxis& r = *reds.back();

@@ -253,18 +253,18 @@ std::vector<UOp> loops_under(const UOp& u, const std::vector<UOp>& loops) {
   return in;
 }
 
-// The innermost loop of `of` that `other` lacks and whose size the tile divides (an empty UOp: none).
-UOp tile_loop(const std::vector<UOp>& of, const std::vector<UOp>& other) {
+// The innermost loop of `of` that `other` lacks and whose size `tile` divides (an empty UOp: none).
+UOp tile_loop(const std::vector<UOp>& of, const std::vector<UOp>& other, int64_t tile) {
   UOp pick;
   for (const UOp& r : of)
     if (std::find(other.begin(), other.end(), r) == other.end() && r.src(0).is_const() &&
-        r.src(0).arg_int() % kTileSize == 0)
+        r.src(0).arg_int() % tile == 0)
       pick = r;
   return pick;
 }
 
-// M, N and the reduce loop become outer loops (ids kept) over tile loops of 16 (tile ids), the
-// reduce loop's outer part first: the same sum in the same order on a host.
+// M and N become outer loops (ids kept) over tile loops of the warp tile's edge, the reduce loop an
+// outer loop over a tile loop of 16, the outer part first: the same sum in the same order on a host.
 UOp tc(const UOp& ast, const Opt& opt, const Loops& l) {
   for (const auto* loops : {&l.out, &l.red})
     for (const UOp& r : *loops)
@@ -272,8 +272,12 @@ UOp tc(const UOp& ast, const Opt& opt, const Loops& l) {
   if (ast.src().size() != 1 || thread_chunks(ast) > 1)
     refuse(opt, "the kernel is cut or copied already: tc comes first");
   const UOp k = loop_for(opt, l, true);
-  if (opt.amount != kTileSize) refuse(opt, "the matrix units' tile is ", kTileSize, " (tc A ", kTileSize, ")");
-  const int64_t n = size_for(opt, k);
+  const int64_t w = opt.amount;
+  if (w != kTileSize && w != 2 * kTileSize && w != 4 * kTileSize)
+    refuse(opt, "a warp's tile is 16, 32 or 64 elements square");
+  if (!k.src(0).is_const()) refuse(opt, "loop ", opt.axis, " ends at ", k.src(0).brief(), " (symbolic)");
+  const int64_t n = k.src(0).arg_int();
+  if (n % kTileSize != 0) refuse(opt, "loop ", opt.axis, " has ", n, " iterations; the sum steps by ", kTileSize);
   std::vector<UOp> reduces;
   for (const UOp& u : ast.toposort())
     if (u.op() == Op::REDUCE) reduces.push_back(u);
@@ -287,18 +291,18 @@ UOp tc(const UOp& ast, const Opt& opt, const Loops& l) {
       prod.src(0).src(0).dtype() != prod.src(1).src(0).dtype())
     refuse(opt, "the reduction is not a float32 sum of products of two float16 or two bfloat16 loads");
   const std::vector<UOp> xs = loops_under(prod.src(0), l.out), ys = loops_under(prod.src(1), l.out);
-  UOp m = tile_loop(xs, ys), nn = tile_loop(ys, xs);
+  UOp m = tile_loop(xs, ys, w), nn = tile_loop(ys, xs, w);
   if (!m || !nn)
-    refuse(opt, "no output loop with a multiple of ", kTileSize,
+    refuse(opt, "no output loop with a multiple of ", w,
            " iterations that one operand reads and the other does not (the tile's rows and columns)");
-  auto outer = [&](const UOp& r, int64_t size) {
-    return size == kTileSize ? UOp::constant(dtypes::index, 0) : range(size / kTileSize, r.arg_int());
+  auto outer = [&](const UOp& r, int64_t size, int64_t t) {
+    return size == t ? UOp::constant(dtypes::index, 0) : range(size / t, r.arg_int());
   };
-  const UOp mt = range(kTileSize, tile_axis_m), nt = range(kTileSize, tile_axis_n), kt = range(kTileSize, tile_axis_k);
-  const UOp ko = outer(k, n);
+  const UOp mt = range(w, tile_axis_m), nt = range(w, tile_axis_n), kt = range(kTileSize, tile_axis_k);
+  const UOp ko = outer(k, n, kTileSize);
   Rebuild sub;
-  sub.expr.emplace(m, outer(m, m.src(0).arg_int()) * kTileSize + mt);
-  sub.expr.emplace(nn, outer(nn, nn.src(0).arg_int()) * kTileSize + nt);
+  sub.expr.emplace(m, outer(m, m.src(0).arg_int(), w) * w + mt);
+  sub.expr.emplace(nn, outer(nn, nn.src(0).arg_int(), w) * w + nt);
   sub.expr.emplace(k, ko * kTileSize + kt);
   sub.loops.emplace(k, n == kTileSize ? std::vector<UOp>{kt} : std::vector<UOp>{ko, kt});
   return sub(ast);

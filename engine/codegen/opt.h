@@ -17,14 +17,15 @@
 //                lane_axis(A)) that lowering gives a local buffer: a GPU backend runs each lane on a
 //                thread of one block and combines after a barrier, a host backend runs them in turn;
 //                both in the same order, so they agree bit for bit (floats reassociate as with unroll)
-//   tc A 16      the contraction over reduce loop A runs in 16x16x16 tiles on a GPU's matrix units
-//                (tensor cores): the kernel stores one value per output element, a function of one
-//                float32 sum over A of products of two float16 (or two bfloat16) loads, one load
-//                free of output loop N, the other of output loop M (the tile's rows and columns).
-//                M, N and A become outer loops (ids kept) over tile loops of 16 (ids tile_axis_m/n/k),
-//                so a host backend runs the same sum in the same order, bit for bit; cuda gives each
-//                16x16 output tile to one warp and its sum to mma.sync (products exact, the float32
-//                sums in the unit's order: within the tolerance table, as unroll)
+//   tc A W       the contraction over reduce loop A runs on a GPU's matrix units (tensor cores), a
+//                W x W output tile per warp (W 16, 32 or 64) in steps of 16 along A: the kernel stores
+//                one value per output element, a function of one float32 sum over A of products of two
+//                float16 (or two bfloat16) loads, one load free of output loop N, the other of output
+//                loop M (the tile's rows and columns; W divides both, 16 divides A). M and N become
+//                outer loops (ids kept) over tile loops of W, A over a tile loop of 16 (ids
+//                tile_axis_m/n/k), so a host backend runs the same sum in the same order, bit for bit;
+//                cuda gives each tile to one warp and its sum to mma.sync m16n8k16 (products exact, the
+//                float32 sums in the unit's order: within the tolerance table, as unroll)
 //
 // Axis ids are the RANGE args of the kernel the action applies to. Every action but unroll (and tc on
 // a GPU) keeps each value bit for bit; all are checked by the metamorphic oracle (ANVIL_NOOPT=1 runs none).
@@ -79,7 +80,7 @@ inline bool is_lane_axis(int64_t id) { return id >= kLaneAxisBase && id < kTileA
 inline constexpr int64_t tile_axis_m = kTileAxisBase, tile_axis_n = kTileAxisBase + 1, tile_axis_k = kTileAxisBase + 2;
 inline bool is_tile_axis(int64_t id) { return id >= kTileAxisBase; }
 inline bool is_ordinary_axis(int64_t id) { return id < kLaneAxisBase; }
-inline constexpr int64_t kTileSize = 16;  // m16n16k16: the tile a tc action makes
+inline constexpr int64_t kTileSize = 16;  // a tc action's step along the sum, and its smallest warp tile
 
 // The DEFINE_VAR a thread action adds; realize runs the kernel once per value 0..chunks-1.
 inline constexpr std::string_view kThreadVar = "anvil.thread";

@@ -353,32 +353,37 @@ TEST(Opt, TcTilesHalfContractionsAndKeepsTheirBitsOnHosts) {
     DType dt;
     int64_t m, k, n;
     bool transposed, relu, widened;
+    int64_t warp_tile;
   };
-  for (const Case& c :
-       {Case{dtypes::float16, 32, 48, 32, false, false, true}, Case{dtypes::float16, 32, 48, 32, false, false, false},
-        Case{dtypes::bfloat16, 16, 16, 48, false, true, false}, Case{dtypes::float16, 48, 32, 16, true, true, false}}) {
+  for (const Case& c : {Case{dtypes::float16, 32, 48, 32, false, false, true, 16},
+                        Case{dtypes::float16, 32, 48, 32, false, false, false, 32},
+                        Case{dtypes::bfloat16, 16, 16, 48, false, true, false, 16},
+                        Case{dtypes::float16, 48, 32, 16, true, true, false, 16},
+                        Case{dtypes::bfloat16, 64, 32, 128, false, false, true, 64}}) {
     const HalfMatmul mm = half_matmul(c.dt, c.m, c.k, c.n, c.transposed, c.relu, c.widened);
     const DType out = c.widened ? dtypes::float32 : c.dt;
     const std::vector<KernelAxis> axes = kernel_axes(mm.kernel.ast);
-    const Opt tc{OptKind::Tc, axes.back().id, 16};
+    const Opt tc{OptKind::Tc, axes.back().id, c.warp_tile};
     const UOp ast = apply_opt(mm.kernel.ast, tc);
-    size_t tiles = 0;
-    for (const KernelAxis& a : kernel_axes(ast)) tiles += is_tile_axis(a.id) && a.size == 16;
-    EXPECT_EQ(tiles, 3u);
+    std::vector<int64_t> tiles;
+    for (const KernelAxis& a : kernel_axes(ast))
+      if (is_tile_axis(a.id)) tiles.push_back(a.size);
+    EXPECT_EQ(tiles, (std::vector<int64_t>{c.warp_tile, c.warp_tile, 16}));
     const std::vector<uint8_t> want = run(*all_backends()[0], mm.kernel, mm.kernel.ast);
     const std::vector<float> want_f = halves_of(want, out);
     for (const Backend* b : all_backends()) {
       if (!b->unavailable().empty()) continue;
       const std::vector<uint8_t> got = run(*b, mm.kernel, ast);
       if (!b->gpu) {
-        EXPECT_EQ(got, want) << b->name << " " << name(c.dt.scalar) << " " << c.m << "x" << c.k << "x" << c.n;
+        EXPECT_EQ(got, want) << b->name << " " << to_string(tc) << " " << c.m << "x" << c.k << "x" << c.n;
         continue;
       }
       const std::vector<float> got_f = halves_of(got, out);
       ASSERT_EQ(got_f.size(), want_f.size());
       const double ulp = out == dtypes::bfloat16 ? 0x1p-7 : 0x1p-10;  // one rounding of the store, or the sum's
       for (size_t i = 0; i < got_f.size(); ++i)
-        EXPECT_NEAR(got_f[i], want_f[i], 2 * ulp * (1 + std::fabs(want_f[i]))) << b->name << " element " << i;
+        EXPECT_NEAR(got_f[i], want_f[i], 2 * ulp * (1 + std::fabs(want_f[i])))
+            << b->name << " " << to_string(tc) << " " << c.m << "x" << c.k << "x" << c.n << " element " << i;
     }
   }
 }
@@ -396,7 +401,7 @@ TEST(Opt, TcRefusesWhatIsNotAHalfContraction) {
   EXPECT_NE(refusal(f32, {OptKind::Tc, 2, 16}).find("float16 or two bfloat16"), std::string::npos);
   const HalfMatmul mm = half_matmul(dtypes::float16, 32, 48, 32);
   const UOp& ast = mm.kernel.ast;
-  EXPECT_NE(refusal(ast, {OptKind::Tc, 2, 8}).find("tile is 16"), std::string::npos);
+  EXPECT_NE(refusal(ast, {OptKind::Tc, 2, 8}).find("16, 32 or 64"), std::string::npos);
   EXPECT_NE(refusal(ast, {OptKind::Tc, 0, 16}).find("output loop"), std::string::npos);
   const UOp tiled = apply_opt(ast, {OptKind::Tc, 2, 16});
   EXPECT_NE(refusal(tiled, {OptKind::Tc, 2, 16}).find("tc comes first"), std::string::npos);
@@ -406,7 +411,8 @@ TEST(Opt, TcRefusesWhatIsNotAHalfContraction) {
   const HalfMatmul odd = half_matmul(dtypes::float16, 24, 48, 32);  // rows not a multiple of 16
   EXPECT_NE(refusal(odd.kernel.ast, {OptKind::Tc, 2, 16}).find("the tile's rows and columns"), std::string::npos);
   const HalfMatmul short_sum = half_matmul(dtypes::float16, 32, 40, 32);
-  EXPECT_NE(refusal(short_sum.kernel.ast, {OptKind::Tc, 2, 16}).find("does not divide"), std::string::npos);
+  EXPECT_NE(refusal(short_sum.kernel.ast, {OptKind::Tc, 2, 16}).find("steps by 16"), std::string::npos);
+  EXPECT_NE(refusal(ast, {OptKind::Tc, 2, 64}).find("the tile's rows and columns"), std::string::npos);  // 32 x 32
 }
 
 TEST(Opt, GpuHeuristicPutsHalfContractionsOnTensorCores) {
@@ -415,6 +421,10 @@ TEST(Opt, GpuHeuristicPutsHalfContractionsOnTensorCores) {
   EXPECT_EQ(choose_opts(mm.kernel.ast, gpu),
             (std::vector<Opt>{{OptKind::Tc, kernel_axes(mm.kernel.ast).back().id, 16}}));
   for (const Opt& o : choose_opts(mm.kernel.ast, OptTarget{2})) EXPECT_NE(o.kind, OptKind::Tc);  // a host has none
+  // 2048 x 1024 outputs: 512 warps of 64 x 64 are too few, 2048 of 32 x 32 are not.
+  const HalfMatmul big = half_matmul(dtypes::float16, 2048, 32, 1024);
+  EXPECT_EQ(choose_opts(big.kernel.ast, gpu),
+            (std::vector<Opt>{{OptKind::Tc, kernel_axes(big.kernel.ast).back().id, 32}}));
 }
 
 // The two kernels of a small convolution stack as the bench runs it (conv 3->16, relu, conv 16->32,

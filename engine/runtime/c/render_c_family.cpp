@@ -470,12 +470,13 @@ std::string Renderer::expr(const UOp& u, const Subst& subst) {
   }
 }
 
-// Warps mode's tile (render_c_family.h): this warp's 16x16 elements, as two mma.sync m16n8k16 per
-// step of 16 along the sum. Thread l of the warp holds, for each 16x8 half h, the elements at rows
-// g and g + 8 (g = l / 4) and columns 8h + c, 8h + c + 1 (c = 2 (l % 4)); its operands are the A
-// elements at rows g, g + 8 and columns (the sum's) c, c + 1, c + 8, c + 9, and the B elements at those
-// rows of the sum and column 8h + g: PTX's fragment layouts for m16n8k16 with 16-bit operands, two to
-// a 32-bit register, the lower column (or row, for B) in the low half. Returns the END of the tile.
+// Warps mode's tile (render_c_family.h): this warp's wm x wn blocks of 16 x 16, each as two
+// mma.sync m16n8k16 per step of 16 along the sum. In a block, thread l of the warp holds, for each
+// 16 x 8 half h, the elements at rows g and g + 8 (g = l / 4) and columns 8h + c, 8h + c + 1
+// (c = 2 (l % 4)); its operands are the A elements at rows g, g + 8 and columns (of the sum) c,
+// c + 1, c + 8, c + 9, and the B elements at those rows of the sum and column 8h + g: PTX's fragment
+// layouts for m16n8k16 with 16-bit operands, two to a 32-bit register, the lower column (for B, row)
+// in the low half. Returns the END of the tile's outermost loop.
 size_t Renderer::emit_mma() {
   const MmaTile& t = map_->tile;
   const UOp &rm = prog_[t.m], &rn = prog_[t.n], &rk = prog_[t.k];
@@ -483,26 +484,27 @@ size_t Renderer::emit_mma() {
   const UOp& x = add.src(1).src(t.swapped ? 1 : 0);  // free of n: the A operand, rows m
   const UOp& y = add.src(1).src(t.swapped ? 0 : 1);  // free of m: the B operand, columns n
   const std::string kind = x.src(0).dtype() == dtypes::bfloat16 ? "bf16" : "f16";
-  // The raw 16-bit element of operand `v` with the tile's loops at the given expressions.
-  auto bits = [&](const UOp& v, const std::string& m, const std::string& n, const std::string& k) {
+  // Two raw 16-bit elements of operand `v` in one register, the tile's loops at the given expressions.
+  auto pair = [&](const UOp& v, const std::string& m, const std::string& n, const std::string& k0,
+                  const std::string& k1) {
     const UOp& ix = v.src(0).src(0);
-    return "(uint32_t)" + slot(ix.src(0)).addr.ptr + "[(int64_t)(" + expr(ix.src(1), {{rm, m}, {rn, n}, {rk, k}}) +
-           ")]";
-  };
-  auto pair = [&](const UOp& v, const std::string& m0, const std::string& m1, const std::string& n0,
-                  const std::string& n1, const std::string& k0, const std::string& k1) {
-    return "(" + bits(v, m0, n0, k0) + " | (" + bits(v, m1, n1, k1) + " << 16))";
+    const std::string p = slot(ix.src(0)).addr.ptr;
+    auto at = [&](const std::string& k) {
+      return "(uint32_t)" + p + "[(int64_t)(" + expr(ix.src(1), {{rm, m}, {rn, n}, {rk, k}}) + ")]";
+    };
+    return "(" + at(k0) + " | (" + at(k1) + " << 16))";
   };
   size_t end = t.m;
   while (!(prog_[end].op() == Op::END && prog_[end].src(0) == rm)) ++end;
+  const std::string wm = std::to_string(t.wm), wn = std::to_string(t.wn);
 
-  const std::string in = indent();
-  out_ << in << "{  /* tc: this warp's 16x16 tile on the tensor cores (opt.h) */\n";
+  const std::string i0 = indent();
+  out_ << i0 << "{  /* tc: this warp's " << 16 * t.wm << "x" << 16 * t.wn << " tile on the tensor cores (opt.h) */\n";
   ++depth_;
   const std::string i1 = indent();
   out_ << i1 << "const int64_t mma_lane = (int64_t)(" << sp_->local_id << " % 32);\n"
        << i1 << "const int64_t mma_g = mma_lane / 4, mma_c = (mma_lane % 4) * 2;\n"
-       << i1 << "float mma_acc[8] = {0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f};\n";
+       << i1 << "float mma_acc[" << wm << "][" << wn << "][8] = {};\n";
   if (t.k_outer) {
     const UOp& ko = prog_[t.k_outer];
     out_ << i1 << "for (int64_t " << var(ko, 0) << " = 0; " << var(ko, 0) << " < " << lane(ko.src(0), 0) << "; ++"
@@ -510,35 +512,51 @@ size_t Renderer::emit_mma() {
     ++depth_;
   }
   const std::string i2 = indent();
-  // Element j of the thread's 8: half j / 4, row g (+ 8 for j % 4 >= 2), column 8 (j / 4) + c + j % 2.
-  auto row = [](int j) { return std::string(j % 4 >= 2 ? "(mma_g + 8)" : "mma_g"); };
-  auto col = [](int j) { return "(mma_c + " + std::to_string(8 * (j / 4) + j % 2) + ")"; };
-  out_ << "#if __CUDA_ARCH__ >= 800\n";
-  const std::string g8 = "(mma_g + 8)", c1 = "(mma_c + 1)", c8 = "(mma_c + 8)", c9 = "(mma_c + 9)";
-  out_ << i2 << "const uint32_t mma_a0 = " << pair(x, "mma_g", "mma_g", "0", "0", "mma_c", c1) << ";\n"
-       << i2 << "const uint32_t mma_a1 = " << pair(x, g8, g8, "0", "0", "mma_c", c1) << ";\n"
-       << i2 << "const uint32_t mma_a2 = " << pair(x, "mma_g", "mma_g", "0", "0", c8, c9) << ";\n"
-       << i2 << "const uint32_t mma_a3 = " << pair(x, g8, g8, "0", "0", c8, c9) << ";\n";
-  for (int h = 0; h < 2; ++h) {
-    const std::string col_b = h ? "(mma_g + 8)" : "mma_g", hs = std::to_string(h);
-    out_ << i2 << "const uint32_t mma_b" << hs << "0 = " << pair(y, "0", "0", col_b, col_b, "mma_c", c1) << ";\n"
-         << i2 << "const uint32_t mma_b" << hs << "1 = " << pair(y, "0", "0", col_b, col_b, c8, c9) << ";\n"
-         << i2 << "asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32." << kind << "." << kind
-         << ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\"\n"
-         << i2 << "    : ";
-    for (int j = 0; j < 4; ++j) out_ << (j ? ", " : "") << "\"+f\"(mma_acc[" << 4 * h + j << "])";
-    out_ << "\n"
-         << i2 << "    : \"r\"(mma_a0), \"r\"(mma_a1), \"r\"(mma_a2), \"r\"(mma_a3), \"r\"(mma_b" << hs
-         << "0), \"r\"(mma_b" << hs << "1));\n";
-  }
-  // No matrix units: the same elements, each summed in interp's order (the program's own step).
-  out_ << "#else\n" << i2 << "for (int64_t mma_k = 0; mma_k < " << kTileSize << "; ++mma_k) {\n";
+  // Loops over the blocks (and an element's row and column in its block), unrolled by nvcc.
+  auto loop = [&](const std::string& in, const std::string& v, const std::string& n) {
+    return in + "#pragma unroll\n" + in + "for (int64_t " + v + " = 0; " + v + " < " + n + "; ++" + v + ") {\n";
+  };
+  const std::string rows = "(16 * mma_i + mma_g)", rows8 = "(16 * mma_i + mma_g + 8)";
+  const std::string cols = "(16 * mma_j + mma_g)", cols8 = "(16 * mma_j + mma_g + 8)";
+  const std::string c1 = "(mma_c + 1)", c8 = "(mma_c + 8)", c9 = "(mma_c + 9)";
+  out_ << "#if __CUDA_ARCH__ >= 800\n"
+       << i2 << "uint32_t mma_a[" << wm << "][4], mma_b[" << wn << "][2][2];\n"
+       << loop(i2, "mma_i", wm) << i2 << "  mma_a[mma_i][0] = " << pair(x, rows, "0", "mma_c", c1) << ";\n"
+       << i2 << "  mma_a[mma_i][1] = " << pair(x, rows8, "0", "mma_c", c1) << ";\n"
+       << i2 << "  mma_a[mma_i][2] = " << pair(x, rows, "0", c8, c9) << ";\n"
+       << i2 << "  mma_a[mma_i][3] = " << pair(x, rows8, "0", c8, c9) << ";\n"
+       << i2 << "}\n"
+       << loop(i2, "mma_j", wn) << i2 << "  mma_b[mma_j][0][0] = " << pair(y, "0", cols, "mma_c", c1) << ";\n"
+       << i2 << "  mma_b[mma_j][0][1] = " << pair(y, "0", cols, c8, c9) << ";\n"
+       << i2 << "  mma_b[mma_j][1][0] = " << pair(y, "0", cols8, "mma_c", c1) << ";\n"
+       << i2 << "  mma_b[mma_j][1][1] = " << pair(y, "0", cols8, c8, c9) << ";\n"
+       << i2 << "}\n"
+       << loop(i2, "mma_i", wm) << loop(i2 + "  ", "mma_j", wn) << loop(i2 + "    ", "mma_h", "2") << i2
+       << "      float* mma_d = mma_acc[mma_i][mma_j] + 4 * mma_h;\n"
+       << i2 << "      asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32." << kind << "." << kind
+       << ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\"\n"
+       << i2 << "          : \"+f\"(mma_d[0]), \"+f\"(mma_d[1]), \"+f\"(mma_d[2]), \"+f\"(mma_d[3])\n"
+       << i2 << "          : \"r\"(mma_a[mma_i][0]), \"r\"(mma_a[mma_i][1]), \"r\"(mma_a[mma_i][2]), "
+       << "\"r\"(mma_a[mma_i][3]), \"r\"(mma_b[mma_j][mma_h][0]), \"r\"(mma_b[mma_j][mma_h][1]));\n"
+       << i2 << "    }\n"
+       << i2 << "  }\n"
+       << i2 << "}\n";
+  // An element e (0..7) of block (i, j): half e / 4, row g (+ 8 when e % 4 >= 2), column 8 (e / 4) + c + e % 2.
+  auto element = [&](const std::string& in) {
+    return loop(in, "mma_i", wm) + loop(in + "  ", "mma_j", wn) + loop(in + "    ", "mma_e", "8") + in +
+           "      const int64_t mma_row = 16 * mma_i + mma_g + (mma_e % 4 >= 2 ? 8 : 0);\n" + in +
+           "      const int64_t mma_col = 16 * mma_j + mma_c + 8 * (mma_e / 4) + mma_e % 2;\n";
+  };
+  // No matrix units: each element summed in interp's order (the program's own step).
   const UOp& cur = add.src(0);
-  for (int j = 0; j < 8; ++j) {
-    const std::string a = "mma_acc[" + std::to_string(j) + "]";
-    out_ << i2 << "  " << a << " = " << expr(add, {{cur, a}, {rm, row(j)}, {rn, col(j)}, {rk, "mma_k"}}) << ";\n";
-  }
-  out_ << i2 << "}\n#endif\n";
+  out_ << "#else\n"
+       << i2 << "for (int64_t mma_k = 0; mma_k < " << kTileSize << "; ++mma_k) {\n"
+       << element(i2 + "  ") << i2 << "        mma_acc[mma_i][mma_j][mma_e] = "
+       << expr(add, {{cur, "mma_acc[mma_i][mma_j][mma_e]"}, {rm, "mma_row"}, {rn, "mma_col"}, {rk, "mma_k"}}) << ";\n"
+       << i2 << "      }\n"
+       << i2 << "    }\n"
+       << i2 << "  }\n"
+       << i2 << "}\n#endif\n";
   if (t.k_outer) {
     --depth_;
     out_ << i1 << "}\n";
@@ -547,17 +565,17 @@ size_t Renderer::emit_mma() {
   const UOp& st = prog_[t.out_store];
   const UOp& ix = st.src(0);
   const Addr& a = slot(ix.src(0)).addr;
-  UOp result;  // the sum as the store's value reads it
-  for (const UOp& u : st.src(1).toposort())
-    if (u.op() == Op::LOAD && pointer_root(u.src(0)) == pointer_root(cur.src(0))) result = u;
-  for (int j = 0; j < 8; ++j) {
-    Subst s{{rm, row(j)}, {rn, col(j)}};
-    if (result) s.emplace(result, "mma_acc[" + std::to_string(j) + "]");
-    out_ << i1 << a.ptr << "[(int64_t)(" << expr(ix.src(1), s) << ")] = " << c_to_storage(a.elem, expr(st.src(1), s))
-         << ";\n";
-  }
+  Subst s{{rm, "mma_row"}, {rn, "mma_col"}};
+  for (const UOp& u : st.src(1).toposort())  // the sum as the store's value reads it
+    if (u.op() == Op::LOAD && pointer_root(u.src(0)) == pointer_root(cur.src(0)))
+      s.emplace(u, "mma_acc[mma_i][mma_j][mma_e]");
+  out_ << element(i1) << i1 << "      " << a.ptr << "[(int64_t)(" << expr(ix.src(1), s)
+       << ")] = " << c_to_storage(a.elem, expr(st.src(1), s)) << ";\n"
+       << i1 << "    }\n"
+       << i1 << "  }\n"
+       << i1 << "}\n";
   --depth_;
-  out_ << in << "}\n";
+  out_ << i0 << "}\n";
   return end;
 }
 
@@ -675,9 +693,12 @@ std::optional<MmaTile> find_mma_tile(std::span<const UOp> program, const std::ve
   for (size_t i = 0; i < n; ++i) {
     const UOp& u = program[i];
     if (u.op() != Op::RANGE || !is_tile_axis(u.arg_int())) continue;
-    if (!u.src(0).is_const() || u.src(0).const_int() != kTileSize || end_of[i] == n) return std::nullopt;
-    const int64_t id = u.arg_int();
+    const int64_t id = u.arg_int(), size = u.src(0).is_const() ? static_cast<int64_t>(u.src(0).const_int()) : 0;
+    const bool edge = size == kTileSize || (id != tile_axis_k && (size == 2 * kTileSize || size == 4 * kTileSize));
+    if (!edge || end_of[i] == n) return std::nullopt;
     (id == tile_axis_m ? t.m : id == tile_axis_n ? t.n : t.k) = i;
+    if (id == tile_axis_m) t.wm = size / kTileSize;
+    if (id == tile_axis_n) t.wn = size / kTileSize;
     ++found;
   }
   if (found != 3 || parent[t.n] != static_cast<int64_t>(t.m)) return std::nullopt;

@@ -42,15 +42,17 @@ namespace anvil {
 // it) directly inside the nest, a float32 accumulator that starts at 0 and adds products of two
 // ungated float16 (or bfloat16) loads, one free of n, the other free of m, and after the sum one global
 // store indexed by m and n, whose value is any scalar expression of the sum, loads and the loops.
-// Each nest iteration (the one run of an empty nest) is one warp: its 16x16 tile goes to mma.sync, two m16n8k16 per
-// step of 16 (a fallback loop in interp's order where the device has none), and each thread stores
-// its 8 elements. Anything else with tile loops renders them as ordinary loops.
+// Each nest iteration (the one run of an empty nest) is one warp: its tile (16, 32 or 64 square) goes
+// to mma.sync, two m16n8k16 per 16 x 16 block and step of 16 (a fallback loop in interp's order
+// where the device has none), and each thread stores its 8 elements of each block. Anything else
+// with tile loops renders them as ordinary loops.
 struct MmaTile {
   size_t m = 0, n = 0, k = 0;  // the tile loops' RANGE positions
   size_t k_outer = 0;          // the outer reduce loop's RANGE, or 0 when k is the whole sum
   size_t acc_store = 0;        // the accumulation (inside k)
   size_t out_store = 0;        // the global store after the sum
   bool swapped = false;        // the product's second operand is the one free of n (the A matrix)
+  int64_t wm = 1, wn = 1;      // the warp's tile in 16 x 16 blocks (m and n tile loops of 16 wm, 16 wn)
 };
 struct ThreadLoop {
   int64_t num_slots = 0;              // buffer arguments: 1 + the highest DEFINE_GLOBAL slot
