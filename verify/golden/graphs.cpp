@@ -119,6 +119,9 @@ std::vector<Graph> make_graphs() {
   g.push_back(graph("matmul_tiled", "[12, 8] @ [8, 16] float32 (a register tile)", [] {
     return leaf({12, 8}).matmul(leaf({8, 16}));
   }));
+  g.push_back(graph("matmul_float16", "[64, 32] @ [32, 48] float16, relu (on cuda a tc action: mma.sync tiles)", [] {
+    return leaf({64, 32}, dtypes::float16).matmul(leaf({32, 48}, dtypes::float16)).relu();
+  }));
   g.push_back(graph("matmul_threaded", "[40, 64] @ [64, 24] float32 + bias (threads and a register tile)", [] {
     return leaf({40, 64}).matmul(leaf({64, 24})) + leaf({24});
   }));
