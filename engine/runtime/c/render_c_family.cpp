@@ -16,6 +16,7 @@
 #include "engine/runtime/c/render_c.h"
 #include "engine/support/check.h"
 #include "engine/support/mutant.h"
+#include "engine/symbolic/terms.h"
 
 namespace anvil {
 namespace {
@@ -470,6 +471,24 @@ std::string Renderer::expr(const UOp& u, const Subst& subst) {
   }
 }
 
+// Whether elements k and k + 1 of an index are adjacent, the first at an even offset whenever k is
+// even: the index is affine, k's coefficient 1, every other coefficient and the constant even (a
+// buffer starts 256-byte aligned), so the pair is one aligned 32-bit load.
+bool paired_along(const UOp& index, const UOp& k) {
+  const std::optional<Sum> s = decompose(index);
+  if (!s || s->constant % 2 != 0) return false;
+  bool found = false;
+  for (const Term& t : s->terms) {
+    if (t.base == k) {
+      found = t.coeff == 1;
+      if (!found) return false;
+    } else if (t.coeff % 2 != 0 || depends_on(t.base, k)) {
+      return false;
+    }
+  }
+  return found;
+}
+
 // Warps mode's tile (render_c_family.h): this warp's wm x wn blocks of 16 x 16, each as two
 // mma.sync m16n8k16 per step of 16 along the sum. In a block, thread l of the warp holds, for each
 // 16 x 8 half h, the elements at rows g and g + 8 (g = l / 4) and columns 8h + c, 8h + c + 1
@@ -484,15 +503,17 @@ size_t Renderer::emit_mma() {
   const UOp& x = add.src(1).src(t.swapped ? 1 : 0);  // free of n: the A operand, rows m
   const UOp& y = add.src(1).src(t.swapped ? 0 : 1);  // free of m: the B operand, columns n
   const std::string kind = x.src(0).dtype() == dtypes::bfloat16 ? "bf16" : "f16";
-  // Two raw 16-bit elements of operand `v` in one register, the tile's loops at the given expressions.
+  // Two raw 16-bit elements of operand `v` in one register, the tile's loops at the given expressions
+  // (k1 is k0 + 1, k0 even): one 32-bit load where they are adjacent and aligned.
   auto pair = [&](const UOp& v, const std::string& m, const std::string& n, const std::string& k0,
                   const std::string& k1) {
     const UOp& ix = v.src(0).src(0);
     const std::string p = slot(ix.src(0)).addr.ptr;
-    auto at = [&](const std::string& k) {
-      return "(uint32_t)" + p + "[(int64_t)(" + expr(ix.src(1), {{rm, m}, {rn, n}, {rk, k}}) + ")]";
+    auto offset = [&](const std::string& k) {
+      return "(int64_t)(" + expr(ix.src(1), {{rm, m}, {rn, n}, {rk, k}}) + ")";
     };
-    return "(" + at(k0) + " | (" + at(k1) + " << 16))";
+    if (paired_along(ix.src(1), rk)) return "*(const uint32_t*)&" + p + "[" + offset(k0) + "]";
+    return "((uint32_t)" + p + "[" + offset(k0) + "] | ((uint32_t)" + p + "[" + offset(k1) + "] << 16))";
   };
   size_t end = t.m;
   while (!(prog_[end].op() == Op::END && prog_[end].src(0) == rm)) ++end;

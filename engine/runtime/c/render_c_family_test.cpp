@@ -211,6 +211,9 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
                             "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", "#else", "anvil_d2hbits("})
     EXPECT_NE(text.find(piece), std::string::npos) << piece << "\n" << text;
   EXPECT_EQ(text.find("thread_iter"), std::string::npos) << text;
+  // A's pairs along the sum are adjacent (row-major): one 32-bit load each; B's are a row apart.
+  EXPECT_NE(text.find("mma_a[mma_i][0] = *(const uint32_t*)&"), std::string::npos) << text;
+  EXPECT_NE(text.find("mma_b[mma_j][0][0] = ((uint32_t)"), std::string::npos) << text;
   EXPECT_FALSE(find_thread_loop(prog).warps);  // opencl's rule: ordinary loops
 
   const UOp bf = matmul(widened_half(dtypes::bfloat16, {16, 64}), widened_half(dtypes::bfloat16, {64, 16}));
