@@ -17,6 +17,10 @@
 //                lane_axis(A)) that lowering gives a local buffer: a GPU backend runs each lane on a
 //                thread of one block and combines after a barrier, a host backend runs them in turn;
 //                both in the same order, so they agree bit for bit (floats reassociate as with unroll)
+//   vectorize A K  upcast's values, bit for bit, as K-lane vectors (K 2, 4 or 8): a load or store whose
+//                index steps by 1 with A (under a gate that does not depend on A) moves K consecutive
+//                elements at once, one not depending on A stays scalar, any other goes lane by lane.
+//                Refused for a kernel that reduces (use upcast) and for one already vectorized
 //
 // Axis ids are the RANGE args of the kernel the action applies to. Every action but unroll keeps
 // each value bit for bit; all are checked by the metamorphic oracle (ANVIL_NOOPT=1 runs none).
@@ -29,7 +33,7 @@
 
 namespace anvil {
 
-enum class OptKind : uint8_t { Upcast, Unroll, Split, Swap, Thread, Group };
+enum class OptKind : uint8_t { Upcast, Unroll, Split, Swap, Thread, Group, Vectorize };
 
 struct Opt {
   OptKind kind = OptKind::Upcast;
