@@ -78,7 +78,8 @@ constexpr ThreadedSpelling kCuda{"cuda",
                                  "blockDim.x",
                                  "__syncthreads();",
                                  "__shared__ ",
-                                 finish};
+                                 finish,
+                                 VectorMemory::Cuda};
 
 }  // namespace
 
