@@ -77,7 +77,8 @@ int64_t thread_chunks(const UOp& ast);  // 1 when the kernel has no thread actio
 // What the heuristic tailors actions to: worker threads, and 32 vector registers of 16 floats (AVX-512)
 // rather than 16 of 8 (AVX2).
 // A GPU (`gpu`) gets no thread or unroll actions: its renderer maps output loops to threads itself;
-// reductions with few outputs are grouped, contractions get a small register tile.
+// reductions with few outputs are grouped, contractions get a small register tile, elementwise kernels
+// vectorize their innermost loop by 4.
 struct OptTarget {
   size_t threads = 1;
   bool wide_vectors = false;

@@ -14,7 +14,9 @@ namespace {
 
 class Vectorizer {
  public:
-  Vectorizer(const UOp& loop, const UOp& outer, int64_t k) : loop_(loop), base_(outer * k), k_(k), lanes_(k) {}
+  // `outer` is a constant (0) when the loop has only k iterations.
+  Vectorizer(const UOp& loop, const UOp& outer, int64_t k)
+      : loop_(loop), base_(outer.is_const() ? outer : outer * k), k_(k), lanes_(k) {}
 
   std::vector<UOp> store(const UOp& s) {
     if (!depends(s)) return {s};
@@ -47,7 +49,7 @@ class Vectorizer {
     if (auto it = memo.find(u); it != memo.end()) return it->second;
     UOp v;
     if (u == loop_) {
-      v = c == 0 ? base_ : base_ + c;
+      v = c == 0 ? base_ : base_.is_const() ? UOp::constant(dtypes::index, c) : base_ + c;
     } else {
       std::vector<UOp> src;
       for (const UOp& s : u.src()) src.push_back(lane(s, c));
