@@ -2,6 +2,7 @@
 // elementwise kernels of several dtypes whose loads are consecutive, broadcast, strided or gated.
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 
 #include "engine/codegen/linearize.h"
@@ -49,7 +50,11 @@ std::vector<uint8_t> run(const Backend& b, const Kernel& k, const UOp& ast) {
                                    : storage_of(buf.arg_ints()[0]));
     slots.push_back(held.back().get());
   }
-  p->run(slots, {});
+  for (int64_t t = 0; t < thread_chunks(ast); ++t) {
+    std::map<std::string, int64_t> vars;
+    if (thread_chunks(ast) > 1) vars[std::string(kThreadVar)] = t;
+    p->run(slots, vars);
+  }
   return std::vector<uint8_t>(held[0]->bytes.begin(), held[0]->bytes.end());
 }
 
@@ -125,6 +130,30 @@ TEST(Vectorize, ConsecutiveAccessesMoveAllLanesAtOnce) {
   EXPECT_EQ(count_loads(by_lane, true), 0u) << to_text(by_lane);
   EXPECT_EQ(count_loads(by_lane, false), 8u) << to_text(by_lane);
   EXPECT_EQ(by_lane.src().size(), 1u);  // the store is still consecutive
+}
+
+// Before and after the other actions (a vectorized kernel is split, threaded, upcast like any other),
+// with thread chunks run one after another.
+TEST(Vectorize, ComposesWithTheOtherActions) {
+  const UOp x = typed(dtypes::float32, {6, 16}), col = expand(typed(dtypes::float32, {6, 1}), {6, 16});
+  const UOp padded = pad(typed(dtypes::float32, {6, 12}), {0, 0, 3, 1});
+  const std::vector<std::vector<Opt>> lists = {
+      {{OptKind::Split, 1, 4}, {OptKind::Vectorize, 2, 4}},  {{OptKind::Upcast, 0, 2}, {OptKind::Vectorize, 1, 8}},
+      {{OptKind::Vectorize, 1, 4}, {OptKind::Upcast, 0, 3}}, {{OptKind::Vectorize, 1, 2}, {OptKind::Split, 1, 2}},
+      {{OptKind::Swap, 0, 1}, {OptKind::Vectorize, 0, 4}},   {{OptKind::Vectorize, 1, 4}, {OptKind::Thread, 0, 3}},
+  };
+  for (const UOp& g : {bin(Op::ADD, bin(Op::MUL, x, col), padded),
+                       bin(Op::SUB, permute(typed(dtypes::float32, {16, 6}), {1, 0}), x)}) {
+    const Kernel k = only_kernel(schedule({g}));
+    const std::vector<uint8_t> want = run(*all_backends()[0], k, k.ast);
+    for (const std::vector<Opt>& opts : lists) {
+      const UOp ast = apply_opts(k.ast, opts);
+      for (const Backend* b : all_backends()) {
+        if (!b->unavailable().empty()) continue;
+        EXPECT_EQ(run(*b, k, ast), want) << b->name << ": " << to_string(opts) << "\n" << to_text(linearize(ast));
+      }
+    }
+  }
 }
 
 TEST(Vectorize, RefusesWhatItCannotVectorize) {
