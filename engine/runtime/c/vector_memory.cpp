@@ -15,7 +15,7 @@ constexpr size_t kCudaVectorBytes = 16;  // float4, int4, double2: the widest CU
 
 // The vector types' element name for a storage type (bool and float16 are stored as uint8_t and uint16_t).
 std::string element_name(VectorMemory style, Scalar elem) {
-  const std::string s = c_storage_type(elem);
+  std::string s = c_storage_type(elem);
   if (s == "float" || s == "double") return s;
   const bool cuda = style == VectorMemory::Cuda;
   if (s == "int8_t") return "char";
