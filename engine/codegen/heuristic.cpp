@@ -5,6 +5,7 @@
 // when an operand is streamed whole per tile row), and reductions several accumulators so the compiler can vectorize
 // them. ANVIL_SEARCH tries more (engine/runtime/search).
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 #include "engine/codegen/opt.h"
@@ -154,11 +155,24 @@ const KernelAxis* axis_with_id(const std::vector<KernelAxis>& axes, int64_t id) 
   return nullptr;
 }
 
+// Some load or store of the kernel has an index that steps by 1 with loop `id`.
+bool steps_by_one(const UOp& ast, int64_t id) {
+  for (const UOp& u : ast.toposort()) {
+    if (u.op() != Op::INDEX) continue;
+    const std::optional<Sum> sum = decompose(u.src(1));
+    if (!sum) continue;
+    for (const Term& t : sum->terms)
+      if (t.base.op() == Op::RANGE && t.base.arg_int() == id && t.coeff == 1) return true;
+  }
+  return false;
+}
+
 // A GPU's renderer makes every iteration of the output loops a thread, so no thread or unroll
 // actions. A reduction with too few outputs to fill the device (a full sum, softmax's row maxima)
 // groups its innermost reduce loop over the lanes of a block: adjacent lanes read adjacent
 // elements. A contraction with outputs to spare gets a register tile over its last two output
-// loops (each thread's loads then serve 4 or 8 outputs each).
+// loops (each thread's loads then serve 4 or 8 outputs each). An elementwise kernel vectorizes its
+// innermost output loop by 4 (each thread moves 16 bytes of float32 at once).
 std::vector<Opt> gpu_opts(const UOp& ast) {
   std::vector<Opt> opts;
   UOp cur = simplify_gated_indices(ast);
@@ -171,7 +185,12 @@ std::vector<Opt> gpu_opts(const UOp& ast) {
       outputs = outputs > (int64_t{1} << 40) / std::max<int64_t>(a.size, 1) ? int64_t{1} << 40 : outputs * a.size;
     (a.reduce ? reds : outs).push_back(&a);
   }
-  if (reds.empty()) return opts;
+  if (reds.empty()) {
+    // 4 lanes a thread: 16-byte loads and stores (float4) where an access steps by 1 with the loop.
+    if (!outs.empty() && outs.back()->size % 4 == 0 && steps_by_one(cur, outs.back()->id))
+      try_apply(cur, opts, {OptKind::Vectorize, outs.back()->id, 4});
+    return opts;
+  }
   // A float32 sum of float16 or bfloat16 products: the tensor cores (tc refuses anything else), the
   // largest warp tile that still leaves kGpuTcWarps warps.
   if (reds.size() == 1)

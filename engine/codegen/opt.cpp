@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "engine/codegen/vectorize.h"
 #include "engine/support/check.h"
 #include "engine/support/error.h"
 #include "engine/support/mutant.h"
@@ -21,7 +22,7 @@ constexpr size_t kMaxNodes = 50000;
 constexpr int64_t kMaxLanes = 1024;  // a group's lanes are the threads of one GPU block  // an action that would grow
                                      // the kernel past this is refused
 
-constexpr std::string_view kNames[] = {"upcast", "unroll", "split", "swap", "thread", "group", "tc"};
+constexpr std::string_view kNames[] = {"upcast", "unroll", "split", "swap", "thread", "group", "tc", "vectorize"};
 
 [[noreturn]] void refuse(const Opt& opt, const auto&... why) {
   ErrorBuilder e("opt");
@@ -131,6 +132,18 @@ UOp upcast(const UOp& ast, const Opt& opt, const Loops& l) {
       stores.push_back(sub(s));
     }
   return UOp::make(Op::SINK, dtypes::void_, std::move(stores));
+}
+
+// As upcast, the K copies as one K-lane computation (engine/codegen/vectorize.cpp).
+UOp vectorize(const UOp& ast, const Opt& opt, const Loops& l) {
+  if (opt.amount != 2 && opt.amount != 4 && opt.amount != 8) refuse(opt, "the factor must be 2, 4 or 8");
+  const UOp r = loop_for(opt, l, false);
+  const int64_t n = size_for(opt, r), k = opt.amount;
+  std::string why;
+  const UOp out =
+      codegen::vectorize_loop(ast, r, n == k ? UOp::constant(dtypes::index, 0) : range(n / k, opt.axis), k, why);
+  if (!out) refuse(opt, why);
+  return out;
 }
 
 // `ast` with each REDUCE over loop `r` replaced by rewrite(that REDUCE with its sources rebuilt, its
@@ -404,7 +417,7 @@ std::vector<Opt> parse_opts(std::string_view text) {
     const auto* it = std::find(std::begin(kNames), std::end(kNames), name);
     if (it == std::end(kNames))
       (ErrorBuilder("opt") << "unknown action '" << name
-                           << "' (expected upcast, unroll, split, swap, thread, group or tc)")
+                           << "' (expected upcast, unroll, split, swap, thread, group, tc or vectorize)")
           .raise();
     o.kind = static_cast<OptKind>(it - std::begin(kNames));
     if (!(in >> o.axis >> o.amount) || (in >> rest))
@@ -435,6 +448,7 @@ UOp apply_opt(const UOp& ast, const Opt& opt) {
     case OptKind::Thread: out = thread(ast, opt, l); break;
     case OptKind::Group: out = group(ast, opt, l); break;
     case OptKind::Tc: out = tc(ast, opt, l); break;
+    case OptKind::Vectorize: out = vectorize(ast, opt, l); break;
   }
   // Not simplified again: substitution keeps every index affine and folded constants are cheap for
   // the compilers; simplify() on a whole upcast kernel gave a wrong merge of two copies in release

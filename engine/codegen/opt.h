@@ -26,6 +26,10 @@
 //                tile_axis_m/n/k), so a host backend runs the same sum in the same order, bit for bit;
 //                cuda gives each tile to one warp and its sum to mma.sync m16n8k16 (products exact, the
 //                float32 sums in the unit's order: within the tolerance table, as unroll)
+//   vectorize A K  upcast's values, bit for bit, as K-lane vectors (K 2, 4 or 8): a load or store whose
+//                index steps by 1 with A (under a gate that does not depend on A) moves K consecutive
+//                elements at once, one not depending on A stays scalar, any other goes lane by lane.
+//                Refused for a kernel that reduces (use upcast) and for one already vectorized
 //
 // Axis ids are the RANGE args of the kernel the action applies to. Every action but unroll (and tc on
 // a GPU) keeps each value bit for bit; all are checked by the metamorphic oracle (ANVIL_NOOPT=1 runs none).
@@ -38,7 +42,7 @@
 
 namespace anvil {
 
-enum class OptKind : uint8_t { Upcast, Unroll, Split, Swap, Thread, Group, Tc };
+enum class OptKind : uint8_t { Upcast, Unroll, Split, Swap, Thread, Group, Tc, Vectorize };
 
 struct Opt {
   OptKind kind = OptKind::Upcast;
@@ -89,7 +93,8 @@ int64_t thread_chunks(const UOp& ast);  // 1 when the kernel has no thread actio
 // What the heuristic tailors actions to: worker threads, and 32 vector registers of 16 floats (AVX-512)
 // rather than 16 of 8 (AVX2).
 // A GPU (`gpu`) gets no thread or unroll actions: its renderer maps output loops to threads itself;
-// reductions with few outputs are grouped, contractions get a small register tile.
+// reductions with few outputs are grouped, contractions get a small register tile, elementwise kernels
+// vectorize their innermost loop by 4.
 struct OptTarget {
   size_t threads = 1;
   bool wide_vectors = false;

@@ -71,6 +71,12 @@ bool is_value(const DType& d) { return !d.is_ptr && d.scalar != Scalar::Void; }
 bool is_int_like_scalar(const DType& d) { return !d.is_ptr && (is_int(d.scalar) || d.scalar == Scalar::Bool); }
 bool is_int_scalar(const DType& d) { return is_int(d) && d.count == 1; }
 
+// A LOAD or STORE moves the pointee, or K lanes of a scalar pointee: elements idx..idx+K-1 (vectorize).
+bool lanes_of_pointee(const DType& value, const DType& ptr) {
+  const DType elem = ptr.elem();
+  return value == elem || (elem.count == 1 && value.scalar_type() == elem && !value.is_ptr);
+}
+
 Problem sources_of_own_dtype(const UOp& u) {
   for (size_t i = 0; i < u.src().size(); ++i)
     if (!(u.src(i).dtype() == u.dtype()))
@@ -235,7 +241,8 @@ Problem kernel_rule(const UOp& u) {
       while (n_values > 1 && src[n_values - 1].dtype() == dtypes::void_) --n_values;
       if (src.empty() || n_values > 2 || src[0].op() != Op::INDEX)
         return fail(u, "sources: INDEX[, alternative][, effects it waits for]");
-      if (!(d == src[0].dtype().elem())) return fail(u, "loads the pointee dtype " + name(src[0].dtype().elem()));
+      if (!lanes_of_pointee(d, src[0].dtype()))
+        return fail(u, "loads the pointee dtype " + name(src[0].dtype().elem()) + ", or lanes of it");
       const bool gated = src[0].src().size() == 3;
       if (gated != (n_values == 2)) return fail(u, "an alternative value is needed exactly when the INDEX is gated");
       if (n_values == 2 && !(src[1].dtype() == d)) return fail(u, "the alternative must be " + name(d));
@@ -246,8 +253,8 @@ Problem kernel_rule(const UOp& u) {
     }
     case Op::STORE:
       if (src.size() != 2 || src[0].op() != Op::INDEX) return fail(u, "sources: INDEX, value");
-      if (!(src[1].dtype() == src[0].dtype().elem()))
-        return fail(u, "stores the pointee dtype " + name(src[0].dtype().elem()));
+      if (!lanes_of_pointee(src[1].dtype(), src[0].dtype()))
+        return fail(u, "stores the pointee dtype " + name(src[0].dtype().elem()) + ", or lanes of it");
       if (!(d == dtypes::void_)) return fail(u, "dtype must be void");
       return std::nullopt;
     case Op::SINK:

@@ -159,6 +159,11 @@ TEST(Spec, KernelNodes) {
   ok(g + "%i = INDEX float32*[16] (%g, %c)\n%l = LOAD float32 (%i)", k);
   bad(g + "%i = INDEX float32*[16] (%g, %c)\n%l = LOAD float16 (%i)", k,
       "LOAD float16: loads the pointee dtype float32");
+  ok(g + "%i = INDEX float32*[16] (%g, %c)\n%l = LOAD float32x4 (%i)", k);  // elements 3..6 (vectorize)
+  bad(g + "%i = INDEX float32*[16] (%g, %c)\n%l = LOAD float16x4 (%i)", k, "loads the pointee dtype float32, or lanes");
+  ok(g + "%i = INDEX float32*[16] (%g, %c)\n%f = CONST float32 0x0\n%v = VECTORIZE float32x2 (%f, %f)\n"
+         "%s = STORE void (%i, %v)",
+     k);
   bad(g + "%l = LOAD float32 (%g)", k, "sources: INDEX[, alternative]");
   bad(g + "%i = INDEX float32*[16] (%g, %c, %b)\n%l = LOAD float32 (%i)", k, "an alternative value is needed exactly");
   bad(g + "%i = INDEX float32*[16] (%g, %c)\n%f = CONST float32 0x0\n%l = LOAD float32 (%i, %f)", k, "exactly when");

@@ -299,13 +299,16 @@ TEST(Opt, GroupRefusesWhatItCannotGroup) {
   EXPECT_EQ(apply_opt(grouped, {OptKind::Split, 0, 4}).op(), Op::SINK);  // split's new loop is not a lane id
 }
 
-// A GPU's actions: none for elementwise work (each element is a thread), a group of the reduce loop
+// A GPU's actions: 4 lanes of the innermost loop for elementwise work (16-byte accesses), a group of the reduce loop
 // when the outputs are few (about as many lanes as elements a lane), a 4 x 4 register tile for a
 // contraction with outputs to spare.
 TEST(Opt, GpuHeuristicGroupsFewOutputReductionsAndTilesContractions) {
   const OptTarget gpu{1, false, true};
   const UOp big = host(iota(1 << 15), {128, 256});
-  EXPECT_TRUE(choose_opts(only_kernel(schedule({bin(Op::ADD, big, big)})).ast, gpu).empty());
+  const Kernel add = only_kernel(schedule({bin(Op::ADD, big, big)}));  // 4 lanes of its innermost loop
+  EXPECT_EQ(choose_opts(add.ast, gpu), (std::vector<Opt>{{OptKind::Vectorize, kernel_axes(add.ast).back().id, 4}}));
+  const UOp odd = host(iota(100 * 10), {100, 10});  // no loop 4 divides
+  EXPECT_TRUE(choose_opts(only_kernel(schedule({bin(Op::ADD, odd, odd)})).ast, gpu).empty());
   const Kernel rows = only_kernel(schedule({sum(big, {1})}));  // 256 a row: 32 lanes of 8
   EXPECT_EQ(choose_opts(rows.ast, gpu), (std::vector<Opt>{{OptKind::Group, kernel_axes(rows.ast).back().id, 32}}));
   const Kernel wide = only_kernel(schedule({max(host(iota(1 << 21), {32, 1 << 16}), {1})}));  // 256 lanes of 256

@@ -59,6 +59,28 @@ bool is_global_access(const UOp& u) {
   return u.op() == Op::INDEX && u.src().size() >= 2 && u.src(0).op() == Op::DEFINE_GLOBAL;
 }
 
+// The loop id that stands for the lanes of a K-lane access (no kernel loop has it).
+constexpr int64_t kLanesLoopId = int64_t{1} << 48;
+
+// A K-lane LOAD or STORE (vectorize, engine/codegen/opt.h) touches elements idx..idx+K-1: as a scalar
+// access at idx + lane over a loop of its K lanes, the bounds, injectivity and coverage proofs see each.
+UOp lanes_as_loops(const UOp& ast) {
+  std::unordered_map<UOp, UOp, UOpHash> done;
+  for (const UOp& u : ast.toposort()) {
+    std::vector<UOp> src;
+    for (const UOp& s : u.src()) src.push_back(done.at(s));
+    const int64_t lanes = u.op() == Op::LOAD ? u.dtype().count : u.op() == Op::STORE ? u.src(1).dtype().count : 1;
+    if (lanes > 1 && src[0].op() == Op::INDEX) {
+      const UOp lane = UOp::make(Op::RANGE, dtypes::index, {UOp::constant(dtypes::index, lanes)}, kLanesLoopId);
+      std::vector<UOp> at = src[0].src();
+      at[1] = at[1] + lane;
+      src[0] = UOp::make(Op::INDEX, src[0].dtype(), std::move(at), src[0].arg());
+    }
+    done.emplace(u, src == u.src() ? u : UOp::make(u.op(), u.dtype(), std::move(src), u.arg()));
+  }
+  return done.at(ast);
+}
+
 // No index node of `e` may have reached int64's limits: range analysis saturates there when a
 // result may overflow, so bounds strictly inside mean no intermediate overflows.
 bool no_saturation(const UOp& e) {
@@ -462,7 +484,8 @@ std::vector<std::string> prove_kernel_bounds(const UOp& ast) {
     ++st.stats.kernels_cached;
   } else {
     ++st.stats.kernels;
-    for (const UOp& u : ast.toposort()) {
+    const UOp scalar = lanes_as_loops(ast);
+    for (const UOp& u : scalar.toposort()) {
       if (!is_global_access(u) || st.accesses_ok.count(u)) continue;
       ++st.stats.accesses;
       const std::string why = prove_access(st, u);
@@ -473,9 +496,9 @@ std::vector<std::string> prove_kernel_bounds(const UOp& ast) {
       }
       ++st.stats.findings;
       findings.push_back("kernel " + std::to_string(ast.hash()) + ", access " + access_text(u) + "\n  " + why +
-                         "\n  kernel:\n" + to_text(ast));
+                         "\n  kernel:\n" + to_text(scalar));
     }
-    for (std::string& f : prove_stores_locked(st, ast)) findings.push_back(std::move(f));
+    for (std::string& f : prove_stores_locked(st, scalar)) findings.push_back(std::move(f));
     if (findings.empty()) {
       if (st.kernels_ok.size() >= kMaxCached) st.kernels_ok.clear();
       st.kernels_ok.insert(ast);
@@ -489,7 +512,7 @@ std::vector<std::string> prove_kernel_stores(const UOp& ast) {
   State& st = state();
   std::lock_guard<std::mutex> lock(st.mu);
   const auto t0 = Clock::now();
-  std::vector<std::string> findings = prove_stores_locked(st, ast);
+  std::vector<std::string> findings = prove_stores_locked(st, lanes_as_loops(ast));
   st.stats.total_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
   return findings;
 }

@@ -158,6 +158,34 @@ TEST(ProveKernelStores, ThreadChunksTogetherCoverTheOutput) {
   EXPECT_NE(f.back().find("written twice"), std::string::npos) << f.back();
 }
 
+// K-lane accesses (vectorize): a load is in bounds only if its last lane is, a store covers K
+// elements, so K-lane stores that overlap collide.
+TEST(ProveKernel, VectorAccessesAreProvedLaneByLane) {
+  const UOp r = range(0, 4), in = global(1, 16), out = global(0, 16);
+  auto kernel = [&](const UOp& load_idx, const UOp& store_idx, const UOp& o) {
+    const UOp load = UOp::make(Op::LOAD, dtypes::float32.vec(4), {UOp::make(Op::INDEX, in.dtype(), {in, load_idx})});
+    return UOp::make(Op::SINK, dtypes::void_,
+                     {UOp::make(Op::STORE, dtypes::void_, {UOp::make(Op::INDEX, o.dtype(), {o, store_idx}), load})});
+  };
+  EXPECT_TRUE(prove_kernel_bounds(kernel(r * 4, r * 4, out)).empty());
+  const std::vector<std::string> past = prove_kernel_bounds(kernel(r * 4 + 1, r * 4, out));  // lane 3 reads in[16]
+  ASSERT_EQ(past.size(), 1u);
+  EXPECT_NE(past[0].find("buffer slot 1 (16 elements)"), std::string::npos) << past[0];
+  const std::vector<std::string> overlap = prove_kernel_bounds(kernel(r * 4, r * 2, global(0, 10)));
+  ASSERT_EQ(overlap.size(), 1u);
+  EXPECT_NE(overlap[0].find("collide"), std::string::npos) << overlap[0];
+
+  install_interp_realizer();
+  const Tensor a = Tensor::arange(96).reshape({6, 16});
+  for (const Tensor& v : {a + a, a.pad({{0, 0}, {2, 2}}).shrink({{0, 6}, {0, 16}}), a.reshape({16, 6}).permute({1, 0})})
+    for (const Kernel& k : schedule({v.uop()}))
+      for (int64_t f : {2, 4, 8}) {
+        const std::vector<std::string> found =
+            prove_kernel_bounds(apply_opt(k.ast, {OptKind::Vectorize, kernel_axes(k.ast).back().id, f}));
+        EXPECT_TRUE(found.empty()) << found.front();
+      }
+}
+
 TEST(ProveKernel, SchedulerKernelsOfViewsAreProved) {
   install_interp_realizer();
   const Tensor a = Tensor::arange(24).reshape({2, 3, 4});

@@ -116,6 +116,7 @@ class Renderer {
   void emit_index(const UOp& u);
   void emit_load(const UOp& u);
   void emit_store(const UOp& u, size_t pc);
+  std::vector<VectorPiece> vector_pieces_of(const UOp& access, size_t lanes) const;
   void emit_value(const UOp& u, const std::vector<std::string>& lanes);
   std::vector<std::string> bitcast_lanes(const UOp& u);
   size_t emit_mma();
@@ -415,9 +416,28 @@ std::string Renderer::lane_gate(const Addr& a, size_t k) {
   return a.gates.size() == 1 ? a.gates[0] : a.gates[k];
 }
 
+// An ungated access of consecutive elements of a global buffer, as the dialect's vector accesses (none: lane by lane).
+std::vector<VectorPiece> Renderer::vector_pieces_of(const UOp& access, size_t lanes) const {
+  const Addr& a = slots_[slot_index(access.src(0))].addr;
+  if (!sp_ || a.offsets.size() != 1 || !a.gates.empty() || pointer_root(access.src(0)).op() != Op::DEFINE_GLOBAL)
+    return {};
+  return vector_pieces(sp_->vector_memory, a.elem, lanes, offset_multiple(access.src(0)));
+}
+
 void Renderer::emit_load(const UOp& u) {
   const Addr& a = slot(u.src(0)).addr;
   ANVIL_CHECK(!a.ptr.empty()) << who_ << "LOAD through a pointer with no address: " << u.brief();
+  if (const std::vector<VectorPiece> pieces = vector_pieces_of(u, u.dtype().count); !pieces.empty()) {
+    std::vector<std::string> lanes;
+    for (const VectorPiece& p : pieces) {
+      const std::string tmp = var(u, p.first) + "_vec";
+      out_ << indent() << vector_load_line(sp_->vector_memory, a.elem, p.lanes, tmp, a.ptr, lane_offset(a, p.first));
+      for (size_t j = 0; j < p.lanes; ++j)
+        lanes.push_back(c_from_storage(a.elem, vector_lane(sp_->vector_memory, tmp, j)));
+    }
+    emit_value(u, lanes);
+    return;
+  }
   const bool has_alt = load_value_count(u) == 2;
   std::vector<std::string> lanes;
   for (size_t k = 0; k < u.dtype().count; ++k) {
@@ -436,6 +456,14 @@ void Renderer::emit_store(const UOp& u, size_t pc) {
   const UOp& v = u.src(1);
   // Blocks: a global store outside the lane loops is thread 0's (every thread has the value).
   const bool first_thread = blocks_ && !shared_work_[pc] && pointer_root(u.src(0)).op() == Op::DEFINE_GLOBAL;
+  if (const std::vector<VectorPiece> pieces = vector_pieces_of(u, v.dtype().count); !first_thread && !pieces.empty()) {
+    for (const VectorPiece& p : pieces) {
+      std::vector<std::string> values;
+      for (size_t j = 0; j < p.lanes; ++j) values.push_back(c_to_storage(a.elem, lane(v, p.first + j)));
+      out_ << indent() << vector_store_statement(sp_->vector_memory, a.elem, values, a.ptr, lane_offset(a, p.first));
+    }
+    return;
+  }
   for (size_t k = 0; k < v.dtype().count; ++k) {
     const std::string gate = lane_gate(a, k);
     out_ << indent() << (first_thread ? "if (" + std::string(sp_->local_id) + " == 0) " : "")

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "engine/ir/uop.h"
+#include "engine/runtime/c/vector_memory.h"
 
 namespace anvil {
 
@@ -113,6 +114,7 @@ struct ThreadedSpelling {
   std::string_view sync;                      // Blocks: a BARRIER ("__syncthreads();")
   std::string_view shared;                    // Blocks: before a DEFINE_LOCAL's declaration ("__shared__ ")
   std::string (*finish)(const std::string& function, const std::string& entry);  // CFamilyDialect::finish
+  VectorMemory vector_memory = VectorMemory::None;  // how an ungated K-lane access of consecutive elements is spelled
   bool tensor_cores = false;  // Warps mode (find_thread_loop): mma.sync through inline PTX, CUDA only
 };
 

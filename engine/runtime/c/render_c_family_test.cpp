@@ -261,5 +261,75 @@ TEST(RenderCuda, GpuActionProgramsCompileWithNvcc) {
   EXPECT_EQ(log.find("warning"), std::string::npos) << log.substr(0, 20000);
 }
 
+// The program of `graph` (one kernel) with its innermost output loop vectorized by `k`.
+std::vector<UOp> vectorized_program(const UOp& graph, int64_t k) {
+  const std::vector<Kernel> ks = schedule({graph});
+  EXPECT_EQ(ks.size(), 1u);
+  const std::vector<KernelAxis> axes = kernel_axes(ks.front().ast);
+  int64_t inner = 0;
+  for (const KernelAxis& a : axes)
+    if (!a.reduce) inner = a.id;
+  return linearize(apply_opt(ks.front().ast, {OptKind::Vectorize, inner, k}));
+}
+
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// A K-lane access of consecutive elements is one float4 (int4, ushort4...) access where its element
+// offset is a multiple of the vector's lanes, two for 8 lanes; lane by lane where it may not be
+// (rows of 17), where it is gated, and where no CUDA vector type fits.
+TEST(RenderCuda, ConsecutiveLanesAreAlignedVectorAccesses) {
+  const UOp x = host(iota(6 * 16), {6, 16});
+  const std::string four = render_cuda(vectorized_program(bin(Op::ADD, x, x), 4), "k");
+  EXPECT_EQ(occurrences(four, "*(const float4*)(v"), 1u) << four;  // x + x loads x once
+  EXPECT_EQ(occurrences(four, "*(float4*)(v"), 1u) << four;
+  EXPECT_NE(four.find(".w"), std::string::npos) << four;
+  const std::string eight = render_cuda(vectorized_program(bin(Op::ADD, x, x), 8), "k");
+  EXPECT_EQ(occurrences(eight, "*(const float4*)(v"), 2u) << eight;
+  EXPECT_EQ(occurrences(eight, "= make_float4("), 2u) << eight;
+  const std::string two = render_cuda(vectorized_program(bin(Op::ADD, x, x), 2), "k");
+  EXPECT_EQ(occurrences(two, "*(const float2*)(v"), 1u) << two;
+
+  const UOp odd = shrink(host(iota(6 * 17), {6, 17}), {0, 6, 0, 16});  // element offset 17 * row + col
+  const std::string unaligned = render_cuda(vectorized_program(bin(Op::ADD, odd, x), 4), "k");
+  EXPECT_EQ(occurrences(unaligned, "*(const float4*)(v"), 1u) << unaligned;  // x's; odd's goes lane by lane
+  EXPECT_EQ(occurrences(unaligned, "*(float4*)(v"), 1u) << unaligned;
+  const std::string gated = render_cuda(vectorized_program(pad(host(iota(4 * 16), {4, 16}), {1, 1, 0, 0}), 4), "k");
+  EXPECT_EQ(occurrences(gated, "*(const float4*)(v"), 0u) << gated;  // a gated load
+  EXPECT_EQ(occurrences(gated, "*(float4*)(v"), 1u) << gated;
+
+  const UOp ints = UOp::make(Op::CAST, dtypes::int32, {x}), halves = UOp::make(Op::CAST, dtypes::float16, {x});
+  EXPECT_EQ(occurrences(render_cuda(vectorized_program(ints, 4), "k"), "= make_int4("), 1u);
+  const std::string h = render_cuda(vectorized_program(halves, 4), "k");
+  EXPECT_EQ(occurrences(h, "*(ushort4*)(v"), 1u) << h;  // float16 stored as 16-bit integers
+  EXPECT_NE(h.find("anvil_d2hbits("), std::string::npos) << h;
+}
+
+// The vectorized programs of several dtypes and access kinds compile with nvcc.
+TEST(RenderCuda, VectorizedProgramsCompileWithNvcc) {
+  if (access(kNvcc, X_OK) != 0) GTEST_SKIP() << "no " << kNvcc;
+  const UOp x = host(iota(6 * 16), {6, 16}), col = expand(host(iota(6), {6, 1}), {6, 16});
+  const UOp odd = shrink(host(iota(6 * 17), {6, 17}), {0, 6, 0, 16}),
+            padded = pad(host(iota(6 * 12), {6, 12}), {0, 0, 3, 1});
+  std::string unit;
+  size_t n = 0;
+  for (const UOp& g : {bin(Op::ADD, x, col), bin(Op::MUL, odd, padded)})
+    for (DType dt : {dtypes::float32, dtypes::int32, dtypes::float16, dtypes::bool_, dtypes::float64, dtypes::int8})
+      for (int64_t k : {2, 4, 8}) {
+        const std::string name = std::to_string(n++);
+        const std::vector<UOp> prog = vectorized_program(UOp::make(Op::CAST, dt, {g}), k);
+        unit += "namespace case" + name + " {\n" + render_cuda(prog, "k" + name) + "}\n";
+      }
+  EXPECT_NE(unit.find("make_double2("), std::string::npos);
+  EXPECT_NE(unit.find("make_char4("), std::string::npos);
+  EXPECT_NE(unit.find("*(const float4*)("), std::string::npos);
+  std::string log;
+  EXPECT_EQ(nvcc(unit, log), 0) << log.substr(0, 20000);
+  EXPECT_EQ(log.find("warning"), std::string::npos) << log.substr(0, 20000);
+}
+
 }  // namespace
 }  // namespace anvil

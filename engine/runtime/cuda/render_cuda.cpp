@@ -80,6 +80,7 @@ constexpr ThreadedSpelling kCuda{"cuda",
                                  "__syncthreads();",
                                  "__shared__ ",
                                  finish,
+                                 VectorMemory::Cuda,
                                  true};
 
 }  // namespace

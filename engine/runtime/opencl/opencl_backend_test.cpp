@@ -24,6 +24,7 @@
 #include "engine/schedule/schedule.h"
 #include "engine/support/check.h"
 #include "engine/support/error.h"
+#include "engine/tensor/storage.h"
 
 namespace anvil {
 namespace {
@@ -205,6 +206,50 @@ TEST(OpenClBackend, GroupedReductionsRunAsWorkGroupsWithInterpsValues) {
     expect_same(run_on(opencl(), prog, in), run_interp(prog, in), src);
   }
   EXPECT_GE(grouped, 6u);  // every reduction but the column sum (8 rows: too few to group)
+}
+
+// A host tensor of `dtype` (its values come from buffers_for).
+UOp typed(DType dtype, const Shape& shape) {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  const int64_t uid = new_buffer_uid();
+  register_storage(uid, std::make_shared<Buffer>(dtype, static_cast<size_t>(n)));
+  return UOp::make(Op::RESHAPE, dtype, {UOp::make(Op::BUFFER, dtype, {}, std::vector<int64_t>{uid, n})}, shape);
+}
+
+size_t occurrences(const std::string& text, const std::string& what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+  return n;
+}
+
+// Vectorized kernels (opt.h): a load or store of consecutive elements, ungated, is one vloadN /
+// vstoreN (no alignment needed); broadcast, strided and gated loads go lane by lane. Interp's bits
+// for every dtype's storage type (float16 as 16-bit integers, bool as bytes).
+TEST(OpenClBackend, VectorizedKernelsUseVloadAndGiveInterpsValues) {
+  REQUIRE_DEVICE();
+  size_t vloads = 0, vstores = 0, cases = 0;
+  for (DType dt : {dtypes::float32, dtypes::int32, dtypes::float16, dtypes::bool_, dtypes::float64, dtypes::uint8}) {
+    const UOp x = typed(dt, {6, 16}), col = expand(typed(dt, {6, 1}), {6, 16});
+    const UOp xt = permute(typed(dt, {16, 6}), {1, 0}), padded = pad(typed(dt, {6, 12}), {0, 0, 3, 1});
+    const bool b = dt == dtypes::bool_;
+    for (const UOp& g : {bin(b ? Op::OR : Op::ADD, x, col), bin(b ? Op::AND : Op::MUL, xt, padded)})
+      for (int64_t k : {2, 4, 8}) {
+        const std::vector<Kernel> ks = schedule({g});
+        ASSERT_EQ(ks.size(), 1u);
+        const std::vector<UOp> prog =
+            linearize(apply_opt(ks[0].ast, {OptKind::Vectorize, kernel_axes(ks[0].ast)[1].id, k}));
+        const std::string src = opencl().render(prog, "k");
+        const std::string n = std::to_string(k);
+        vloads += occurrences(src, "= vload" + n + "(0, v");
+        vstores += occurrences(src, "vstore" + n + "((");
+        ++cases;
+        const std::vector<Buffer> in = buffers_for(prog);
+        expect_same(run_on(opencl(), prog, in), run_interp(prog, in), src);
+      }
+  }
+  EXPECT_EQ(vstores, cases);     // every store
+  EXPECT_EQ(vloads, cases / 2);  // x's; not the column (one element), the transpose nor the padded columns
 }
 
 // Issue 9: llvm's ORC JIT and PoCL (which links the same LLVM 15) in one process, interleaved.

@@ -66,7 +66,8 @@ constexpr ThreadedSpelling kOpenCl{"opencl",
                                    "get_local_size(0)",
                                    "barrier(CLK_LOCAL_MEM_FENCE);",
                                    "__local ",
-                                   finish};
+                                   finish,
+                                   VectorMemory::OpenCl};
 
 }  // namespace
 
