@@ -332,6 +332,7 @@ int run(const Options& o) {
   const Sizes s = sizes_for(o.small);
   if (wanted(o, "matmul"))
     for (int64_t n : s.matmul) bench_matmul(o, n);
+  if (wanted(o, "matmul") && o.backend == "cuda" && !o.small) bench_matmul(o, 4096);  // as bench/gpu_reference.py
   if (std::find(o.only.begin(), o.only.end(), "matmul_f16") != o.only.end())
     for (int64_t n : {1024, 2048, 4096}) bench_matmul_f16(o, n);
   if (wanted(o, "fused")) bench_fused(o, s.fused);

@@ -249,14 +249,6 @@ UOp thread(const UOp& ast, const Opt& opt, const Loops& l) {
   return sub(ast);
 }
 
-// The float32 value of an ungated float16 or bfloat16 load from a buffer: CAST(float32, LOAD(INDEX(global, i))).
-bool is_widened_half_load(const UOp& u) {
-  if (u.op() != Op::CAST || u.dtype() != dtypes::float32) return false;
-  const UOp& l = u.src(0);
-  return l.op() == Op::LOAD && l.src().size() == 1 && (l.dtype() == dtypes::float16 || l.dtype() == dtypes::bfloat16) &&
-         l.src(0).op() == Op::INDEX && l.src(0).src().size() == 2 && l.src(0).src(0).op() == Op::DEFINE_GLOBAL;
-}
-
 // The output loops among `loops` that `u` depends on.
 std::vector<UOp> loops_under(const UOp& u, const std::vector<UOp>& loops) {
   std::vector<UOp> in;
@@ -300,9 +292,8 @@ UOp tc(const UOp& ast, const Opt& opt, const Loops& l) {
     refuse(opt, "the reduction is over more loops than ", opt.axis, " (tc takes a sum over one loop)");
   const UOp& prod = red.src(0);
   if (red.arg_reduce().op != Op::ADD || red.dtype() != dtypes::float32 || prod.op() != Op::MUL ||
-      !is_widened_half_load(prod.src(0)) || !is_widened_half_load(prod.src(1)) ||
-      prod.src(0).src(0).dtype() != prod.src(1).src(0).dtype())
-    refuse(opt, "the reduction is not a float32 sum of products of two float16 or two bfloat16 loads");
+      tc_operand(prod.src(0)) == Scalar::Void || tc_operand(prod.src(0)) != tc_operand(prod.src(1)))
+    refuse(opt, "the reduction is not a float32 sum of products of two float16, two bfloat16 or two float32 loads");
   const std::vector<UOp> xs = loops_under(prod.src(0), l.out), ys = loops_under(prod.src(1), l.out);
   UOp m = tile_loop(xs, ys, w), nn = tile_loop(ys, xs, w);
   if (!m || !nn)
@@ -390,6 +381,22 @@ UOp simplify_gated_index(const UOp& index) {
 }
 
 }  // namespace
+
+Scalar tc_operand(const UOp& factor) {
+  const bool widened = factor.op() == Op::CAST && factor.dtype() == dtypes::float32;
+  const UOp& l = widened ? factor.src(0) : factor;
+  if (l.op() != Op::LOAD || l.src().size() != 1 || l.dtype().count != 1) return Scalar::Void;
+  const UOp& ix = l.src(0);
+  if (ix.op() != Op::INDEX || ix.src().size() != 2 || ix.src(0).op() != Op::DEFINE_GLOBAL) return Scalar::Void;
+  const Scalar s = l.dtype().scalar;
+  if (widened) return s == Scalar::Float16 || s == Scalar::BFloat16 ? s : Scalar::Void;
+  return s == Scalar::Float32 ? s : Scalar::Void;
+}
+
+const UOp& tc_operand_index(const UOp& factor) {
+  ANVIL_CHECK(tc_operand(factor) != Scalar::Void) << "opt: not a tc operand: " << factor.brief();
+  return (factor.op() == Op::CAST ? factor.src(0) : factor).src(0);
+}
 
 std::string to_string(const Opt& opt) {
   return std::string(kNames[static_cast<size_t>(opt.kind)]) + " " + std::to_string(opt.axis) + " " +

@@ -20,12 +20,14 @@
 //   tc A W       the contraction over reduce loop A runs on a GPU's matrix units (tensor cores), a
 //                W x W output tile per warp (W 16, 32 or 64) in steps of 16 along A: the kernel stores
 //                one value per output element, a function of one float32 sum over A of products of two
-//                float16 (or two bfloat16) loads, one load free of output loop N, the other of output
-//                loop M (the tile's rows and columns; W divides both, 16 divides A). M and N become
-//                outer loops (ids kept) over tile loops of W, A over a tile loop of 16 (ids
-//                tile_axis_m/n/k), so a host backend runs the same sum in the same order, bit for bit;
-//                cuda gives each tile to one warp and its sum to mma.sync m16n8k16 (products exact, the
-//                float32 sums in the unit's order: within the tolerance table, as unroll)
+//                float16, two bfloat16 or two float32 loads (tc_operand), one free of output loop N, the other of
+//                output loop M (the tile's rows and columns; W divides both, 16 divides A). M and N become outer loops
+//                (ids kept) over tile loops of W, A over a tile loop of 16 (ids tile_axis_m/n/k), so a host backend
+//                runs the same sum in the same order, bit for bit; cuda gives each tile to one warp and its sum to
+//                mma.sync: m16n8k16 for halves (products exact), for float32 m16n8k8 on tf32 parts, three products per
+//                pair (3xTF32: each factor a tf32 high part plus a tf32 low part, the low x low product dropped: about
+//                2^-20 of each product). The float32 sums run in the unit's order: within the tolerance table, as
+//                unroll
 //   vectorize A K  upcast's values, bit for bit, as K-lane vectors (K 2, 4 or 8): a load or store whose
 //                index steps by 1 with A (under a gate that does not depend on A) moves K consecutive
 //                elements at once, one not depending on A stays scalar, any other goes lane by lane.
@@ -84,6 +86,10 @@ inline bool is_lane_axis(int64_t id) { return id >= kLaneAxisBase && id < kTileA
 inline constexpr int64_t tile_axis_m = kTileAxisBase, tile_axis_n = kTileAxisBase + 1, tile_axis_k = kTileAxisBase + 2;
 inline bool is_tile_axis(int64_t id) { return id >= kTileAxisBase; }
 inline bool is_ordinary_axis(int64_t id) { return id < kLaneAxisBase; }
+// A tc operand (a factor of the contraction's products): an ungated load of a global buffer of float32,
+// or of float16 / bfloat16 widened to float32. Its element type (Void: not an operand) and its INDEX.
+Scalar tc_operand(const UOp& factor);
+const UOp& tc_operand_index(const UOp& factor);
 inline constexpr int64_t kTileSize = 16;  // a tc action's step along the sum, and its smallest warp tile
 
 // The DEFINE_VAR a thread action adds; realize runs the kernel once per value 0..chunks-1.

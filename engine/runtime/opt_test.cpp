@@ -313,9 +313,12 @@ TEST(Opt, GpuHeuristicGroupsFewOutputReductionsAndTilesContractions) {
   EXPECT_EQ(choose_opts(rows.ast, gpu), (std::vector<Opt>{{OptKind::Group, kernel_axes(rows.ast).back().id, 32}}));
   const Kernel wide = only_kernel(schedule({max(host(iota(1 << 21), {32, 1 << 16}), {1})}));  // 256 lanes of 256
   EXPECT_EQ(choose_opts(wide.ast, gpu), (std::vector<Opt>{{OptKind::Group, kernel_axes(wide.ast).back().id, 256}}));
+  // A float32 contraction whose sum steps by 16: tensor cores (3xTF32); one that does not: a register tile.
   const Kernel mm = only_kernel(schedule({matmul(host(iota(256 * 64), {256, 64}), host(iota(64 * 256), {64, 256}))}));
-  const std::vector<KernelAxis> axes = kernel_axes(mm.ast);
-  EXPECT_EQ(choose_opts(mm.ast, gpu),
+  EXPECT_EQ(choose_opts(mm.ast, gpu), (std::vector<Opt>{{OptKind::Tc, kernel_axes(mm.ast).back().id, 16}}));
+  const Kernel mm30 = only_kernel(schedule({matmul(host(iota(256 * 30), {256, 30}), host(iota(30 * 256), {30, 256}))}));
+  const std::vector<KernelAxis> axes = kernel_axes(mm30.ast);
+  EXPECT_EQ(choose_opts(mm30.ast, gpu),
             (std::vector<Opt>{{OptKind::Upcast, axes[1].id, 4}, {OptKind::Upcast, axes[0].id, 4}}));
   for (const Opt& o : choose_opts(rows.ast, gpu)) EXPECT_NE(o.kind, OptKind::Thread);
 }
@@ -349,9 +352,10 @@ std::vector<float> halves_of(const std::vector<uint8_t>& bytes, DType dt) {
   return f;
 }
 
-// tc tiles a half contraction: a host runs the same sum in the same order (every bit), a GPU on its
-// tensor cores (within rounding of the float32 sum, then the half rounding of the store).
-TEST(Opt, TcTilesHalfContractionsAndKeepsTheirBitsOnHosts) {
+// tc tiles a contraction of halves or floats: a host runs the same sum in the same order (every bit),
+// a GPU on its tensor cores (within rounding of the float32 sum, 3xTF32's parts for float32 operands,
+// then the half rounding of the store).
+TEST(Opt, TcTilesContractionsAndKeepsTheirBitsOnHosts) {
   struct Case {
     DType dt;
     int64_t m, k, n;
@@ -362,7 +366,9 @@ TEST(Opt, TcTilesHalfContractionsAndKeepsTheirBitsOnHosts) {
                         Case{dtypes::float16, 32, 48, 32, false, false, false, 32},
                         Case{dtypes::bfloat16, 16, 16, 48, false, true, false, 16},
                         Case{dtypes::float16, 48, 32, 16, true, true, false, 16},
-                        Case{dtypes::bfloat16, 64, 32, 128, false, false, true, 64}}) {
+                        Case{dtypes::bfloat16, 64, 32, 128, false, false, true, 64},
+                        Case{dtypes::float32, 32, 64, 48, false, false, false, 16},
+                        Case{dtypes::float32, 64, 32, 64, true, true, false, 32}}) {
     const HalfMatmul mm = half_matmul(c.dt, c.m, c.k, c.n, c.transposed, c.relu, c.widened);
     const DType out = c.widened ? dtypes::float32 : c.dt;
     const std::vector<KernelAxis> axes = kernel_axes(mm.kernel.ast);
@@ -383,7 +389,8 @@ TEST(Opt, TcTilesHalfContractionsAndKeepsTheirBitsOnHosts) {
       }
       const std::vector<float> got_f = halves_of(got, out);
       ASSERT_EQ(got_f.size(), want_f.size());
-      const double ulp = out == dtypes::bfloat16 ? 0x1p-7 : 0x1p-10;  // one rounding of the store, or the sum's
+      // One rounding of a half store; for float32 (3xTF32 on a GPU) the tolerance rule's bound.
+      const double ulp = out == dtypes::bfloat16 ? 0x1p-7 : out == dtypes::float16 ? 0x1p-10 : 0x1p-22 * (c.k + 1);
       for (size_t i = 0; i < got_f.size(); ++i)
         EXPECT_NEAR(got_f[i], want_f[i], 2 * ulp * (1 + std::fabs(want_f[i])))
             << b->name << " " << to_string(tc) << " " << c.m << "x" << c.k << "x" << c.n << " element " << i;
@@ -391,7 +398,7 @@ TEST(Opt, TcTilesHalfContractionsAndKeepsTheirBitsOnHosts) {
   }
 }
 
-TEST(Opt, TcRefusesWhatIsNotAHalfContraction) {
+TEST(Opt, TcRefusesWhatIsNotAContraction) {
   auto refusal = [](const UOp& ast, const Opt& o) {
     try {
       apply_opt(ast, o);
@@ -401,7 +408,9 @@ TEST(Opt, TcRefusesWhatIsNotAHalfContraction) {
     return std::string("no error");
   };
   const UOp f32 = only_kernel(matmul_kernels_sized(32, 32, 32)).ast;
-  EXPECT_NE(refusal(f32, {OptKind::Tc, 2, 16}).find("float16 or two bfloat16"), std::string::npos);
+  EXPECT_EQ(refusal(f32, {OptKind::Tc, 2, 16}), "no error");  // float32 operands: 3xTF32 on a GPU
+  const UOp maxima = only_kernel(schedule({max(host(iota(32 * 32), {32, 32}), {1})})).ast;
+  EXPECT_NE(refusal(maxima, {OptKind::Tc, 1, 16}).find("float32 sum of products"), std::string::npos);
   const HalfMatmul mm = half_matmul(dtypes::float16, 32, 48, 32);
   const UOp& ast = mm.kernel.ast;
   EXPECT_NE(refusal(ast, {OptKind::Tc, 2, 8}).find("16, 32 or 64"), std::string::npos);
@@ -418,16 +427,19 @@ TEST(Opt, TcRefusesWhatIsNotAHalfContraction) {
   EXPECT_NE(refusal(ast, {OptKind::Tc, 2, 64}).find("the tile's rows and columns"), std::string::npos);  // 32 x 32
 }
 
-TEST(Opt, GpuHeuristicPutsHalfContractionsOnTensorCores) {
+TEST(Opt, GpuHeuristicPutsContractionsOnTensorCores) {
   const OptTarget gpu{1, false, true};
   const HalfMatmul mm = half_matmul(dtypes::bfloat16, 64, 32, 64);
   EXPECT_EQ(choose_opts(mm.kernel.ast, gpu),
             (std::vector<Opt>{{OptKind::Tc, kernel_axes(mm.kernel.ast).back().id, 16}}));
   for (const Opt& o : choose_opts(mm.kernel.ast, OptTarget{2})) EXPECT_NE(o.kind, OptKind::Tc);  // a host has none
-  // 2048 x 1024 outputs: 512 warps of 64 x 64 are too few, 2048 of 32 x 32 are not.
-  const HalfMatmul big = half_matmul(dtypes::float16, 2048, 32, 1024);
+  // 2048 x 1024 outputs: 512 warps of 64 x 64 are too few; 4096 x 1024: 1024 are enough.
+  const HalfMatmul small = half_matmul(dtypes::float16, 2048, 32, 1024);
+  EXPECT_EQ(choose_opts(small.kernel.ast, gpu),
+            (std::vector<Opt>{{OptKind::Tc, kernel_axes(small.kernel.ast).back().id, 16}}));
+  const HalfMatmul big = half_matmul(dtypes::float16, 4096, 32, 1024);
   EXPECT_EQ(choose_opts(big.kernel.ast, gpu),
-            (std::vector<Opt>{{OptKind::Tc, kernel_axes(big.kernel.ast).back().id, 32}}));
+            (std::vector<Opt>{{OptKind::Tc, kernel_axes(big.kernel.ast).back().id, 64}}));
 }
 
 // The two kernels of a small convolution stack as the bench runs it (conv 3->16, relu, conv 16->32,

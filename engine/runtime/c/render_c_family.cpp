@@ -530,18 +530,20 @@ size_t Renderer::emit_mma() {
   const UOp& add = prog_[t.acc_store].src(1);
   const UOp& x = add.src(1).src(t.swapped ? 1 : 0);  // free of n: the A operand, rows m
   const UOp& y = add.src(1).src(t.swapped ? 0 : 1);  // free of m: the B operand, columns n
-  const std::string kind = x.src(0).dtype() == dtypes::bfloat16 ? "bf16" : "f16";
-  // Two raw 16-bit elements of operand `v` in one register, the tile's loops at the given expressions
-  // (k1 is k0 + 1, k0 even): one 32-bit load where they are adjacent and aligned.
+  const Scalar type = tc_operand(x);
+  const bool tf32 = type == Scalar::Float32;
+  const std::string kind = type == Scalar::BFloat16 ? "bf16" : "f16";
+  // Element k of operand `v` (its raw storage), the tile's loops at the given expressions.
+  auto element_at = [&](const UOp& v, const std::string& m, const std::string& n, const std::string& k) {
+    const UOp& ix = tc_operand_index(v);
+    return slot(ix.src(0)).addr.ptr + "[(int64_t)(" + expr(ix.src(1), {{rm, m}, {rn, n}, {rk, k}}) + ")]";
+  };
+  // Two raw 16-bit elements in one register (k1 is k0 + 1, k0 even): one 32-bit load where they are
+  // adjacent and aligned.
   auto pair = [&](const UOp& v, const std::string& m, const std::string& n, const std::string& k0,
                   const std::string& k1) {
-    const UOp& ix = v.src(0).src(0);
-    const std::string p = slot(ix.src(0)).addr.ptr;
-    auto offset = [&](const std::string& k) {
-      return "(int64_t)(" + expr(ix.src(1), {{rm, m}, {rn, n}, {rk, k}}) + ")";
-    };
-    if (paired_along(ix.src(1), rk)) return "*(const uint32_t*)&" + p + "[" + offset(k0) + "]";
-    return "((uint32_t)" + p + "[" + offset(k0) + "] | ((uint32_t)" + p + "[" + offset(k1) + "] << 16))";
+    if (paired_along(tc_operand_index(v).src(1), rk)) return "*(const uint32_t*)&" + element_at(v, m, n, k0);
+    return "((uint32_t)" + element_at(v, m, n, k0) + " | ((uint32_t)" + element_at(v, m, n, k1) + " << 16))";
   };
   size_t end = t.m;
   while (!(prog_[end].op() == Op::END && prog_[end].src(0) == rm)) ++end;
@@ -554,6 +556,18 @@ size_t Renderer::emit_mma() {
   out_ << i1 << "const int64_t mma_lane = (int64_t)(" << sp_->local_id << " % 32);\n"
        << i1 << "const int64_t mma_g = mma_lane / 4, mma_c = (mma_lane % 4) * 2;\n"
        << i1 << "float mma_acc[" << wm << "][" << wn << "][8] = {};\n";
+  if (tf32)  // 3xTF32: x as a tf32 high part plus a tf32 low part (round to nearest, ties away, on the bits)
+    out_ << i1 << "auto mma_split = [](float x, uint32_t& hi, uint32_t& lo) {\n"
+         << i1 << "  const uint32_t b = __float_as_uint(x);\n"
+         << i1 << "  if ((b & 0x7f800000u) == 0x7f800000u) {  /* inf, NaN: no low part */\n"
+         << i1 << "    hi = (b & 0x7fffffu) ? 0x7fc00000u : b;\n"
+         << i1 << "    lo = 0;\n"
+         << i1 << "    return;\n"
+         << i1 << "  }\n"
+         << i1 << "  hi = (b + 0x1000u) & 0xffffe000u;\n"
+         << i1 << "  if ((hi & 0x7f800000u) == 0x7f800000u) hi = b & 0xffffe000u;  /* not past the largest float */\n"
+         << i1 << "  lo = (__float_as_uint(x - __uint_as_float(hi)) + 0x1000u) & 0xffffe000u;\n"
+         << i1 << "};\n";
   if (t.k_outer) {
     const UOp& ko = prog_[t.k_outer];
     out_ << i1 << "for (int64_t " << var(ko, 0) << " = 0; " << var(ko, 0) << " < " << lane(ko.src(0), 0) << "; ++"
@@ -568,28 +582,61 @@ size_t Renderer::emit_mma() {
   const std::string rows = "(16 * mma_i + mma_g)", rows8 = "(16 * mma_i + mma_g + 8)";
   const std::string cols = "(16 * mma_j + mma_g)", cols8 = "(16 * mma_j + mma_g + 8)";
   const std::string c1 = "(mma_c + 1)", c8 = "(mma_c + 8)", c9 = "(mma_c + 9)";
-  out_ << "#if __CUDA_ARCH__ >= 800\n"
-       << i2 << "uint32_t mma_a[" << wm << "][4], mma_b[" << wn << "][2][2];\n"
-       << loop(i2, "mma_i", wm) << i2 << "  mma_a[mma_i][0] = " << pair(x, rows, "0", "mma_c", c1) << ";\n"
-       << i2 << "  mma_a[mma_i][1] = " << pair(x, rows8, "0", "mma_c", c1) << ";\n"
-       << i2 << "  mma_a[mma_i][2] = " << pair(x, rows, "0", c8, c9) << ";\n"
-       << i2 << "  mma_a[mma_i][3] = " << pair(x, rows8, "0", c8, c9) << ";\n"
-       << i2 << "}\n"
-       << loop(i2, "mma_j", wn) << i2 << "  mma_b[mma_j][0][0] = " << pair(y, "0", cols, "mma_c", c1) << ";\n"
-       << i2 << "  mma_b[mma_j][0][1] = " << pair(y, "0", cols, c8, c9) << ";\n"
-       << i2 << "  mma_b[mma_j][1][0] = " << pair(y, "0", cols8, "mma_c", c1) << ";\n"
-       << i2 << "  mma_b[mma_j][1][1] = " << pair(y, "0", cols8, c8, c9) << ";\n"
-       << i2 << "}\n"
-       << loop(i2, "mma_i", wm) << loop(i2 + "  ", "mma_j", wn) << loop(i2 + "    ", "mma_h", "2") << i2
-       << "      float* mma_d = mma_acc[mma_i][mma_j] + 4 * mma_h;\n"
-       << i2 << "      asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32." << kind << "." << kind
-       << ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\"\n"
-       << i2 << "          : \"+f\"(mma_d[0]), \"+f\"(mma_d[1]), \"+f\"(mma_d[2]), \"+f\"(mma_d[3])\n"
-       << i2 << "          : \"r\"(mma_a[mma_i][0]), \"r\"(mma_a[mma_i][1]), \"r\"(mma_a[mma_i][2]), "
-       << "\"r\"(mma_a[mma_i][3]), \"r\"(mma_b[mma_j][mma_h][0]), \"r\"(mma_b[mma_j][mma_h][1]));\n"
-       << i2 << "    }\n"
-       << i2 << "  }\n"
-       << i2 << "}\n";
+  out_ << "#if __CUDA_ARCH__ >= 800\n";
+  if (tf32) {
+    // m16n8k8 with tf32: A at rows g, g + 8 and columns t, t + 4 (t = l % 4) of each step of 8; B at
+    // those rows of the step and column g of each half; three products per pair of parts.
+    const std::string t0 = "(mma_kk + mma_lane % 4)", t4 = "(mma_kk + mma_lane % 4 + 4)";
+    out_ << i2 << "#pragma unroll\n"
+         << i2 << "for (int64_t mma_kk = 0; mma_kk < 16; mma_kk += 8) {\n"
+         << i2 << "  uint32_t mma_ah[" << wm << "][4], mma_al[" << wm << "][4], mma_bh[" << wn << "][2][2], mma_bl["
+         << wn << "][2][2];\n"
+         << loop(i2 + "  ", "mma_i", wm);
+    const std::string in = i2 + "    ";
+    const std::string a_at[4][2] = {{rows, t0}, {rows8, t0}, {rows, t4}, {rows8, t4}};
+    for (int r = 0; r < 4; ++r)
+      out_ << in << "mma_split(" << element_at(x, a_at[r][0], "0", a_at[r][1]) << ", mma_ah[mma_i][" << r
+           << "], mma_al[mma_i][" << r << "]);\n";
+    out_ << i2 << "  }\n" << loop(i2 + "  ", "mma_j", wn);
+    for (int h = 0; h < 2; ++h)
+      for (int r = 0; r < 2; ++r)
+        out_ << in << "mma_split(" << element_at(y, "0", h ? cols8 : cols, r ? t4 : t0) << ", mma_bh[mma_j][" << h
+             << "][" << r << "], mma_bl[mma_j][" << h << "][" << r << "]);\n";
+    out_ << i2 << "  }\n"
+         << loop(i2 + "  ", "mma_i", wm) << loop(i2 + "    ", "mma_j", wn) << loop(i2 + "      ", "mma_h", "2");
+    for (const auto& [a, b] : {std::pair{"al", "bh"}, std::pair{"ah", "bl"}, std::pair{"ah", "bh"}})
+      out_ << i2 << "        asm volatile(\"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, "
+           << "{%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\"\n"
+           << i2
+           << "            : \"+f\"(mma_acc[mma_i][mma_j][4 * mma_h]), \"+f\"(mma_acc[mma_i][mma_j][4 * mma_h + 1]), "
+           << "\"+f\"(mma_acc[mma_i][mma_j][4 * mma_h + 2]), \"+f\"(mma_acc[mma_i][mma_j][4 * mma_h + 3])\n"
+           << i2 << "            : \"r\"(mma_" << a << "[mma_i][0]), \"r\"(mma_" << a << "[mma_i][1]), \"r\"(mma_" << a
+           << "[mma_i][2]), \"r\"(mma_" << a << "[mma_i][3]), \"r\"(mma_" << b << "[mma_j][mma_h][0]), \"r\"(mma_" << b
+           << "[mma_j][mma_h][1]));\n";
+    out_ << i2 << "      }\n" << i2 << "    }\n" << i2 << "  }\n" << i2 << "}\n";
+  } else {
+    out_ << i2 << "uint32_t mma_a[" << wm << "][4], mma_b[" << wn << "][2][2];\n"
+         << loop(i2, "mma_i", wm) << i2 << "  mma_a[mma_i][0] = " << pair(x, rows, "0", "mma_c", c1) << ";\n"
+         << i2 << "  mma_a[mma_i][1] = " << pair(x, rows8, "0", "mma_c", c1) << ";\n"
+         << i2 << "  mma_a[mma_i][2] = " << pair(x, rows, "0", c8, c9) << ";\n"
+         << i2 << "  mma_a[mma_i][3] = " << pair(x, rows8, "0", c8, c9) << ";\n"
+         << i2 << "}\n"
+         << loop(i2, "mma_j", wn) << i2 << "  mma_b[mma_j][0][0] = " << pair(y, "0", cols, "mma_c", c1) << ";\n"
+         << i2 << "  mma_b[mma_j][0][1] = " << pair(y, "0", cols, c8, c9) << ";\n"
+         << i2 << "  mma_b[mma_j][1][0] = " << pair(y, "0", cols8, "mma_c", c1) << ";\n"
+         << i2 << "  mma_b[mma_j][1][1] = " << pair(y, "0", cols8, c8, c9) << ";\n"
+         << i2 << "}\n"
+         << loop(i2, "mma_i", wm) << loop(i2 + "  ", "mma_j", wn) << loop(i2 + "    ", "mma_h", "2") << i2
+         << "      float* mma_d = mma_acc[mma_i][mma_j] + 4 * mma_h;\n"
+         << i2 << "      asm volatile(\"mma.sync.aligned.m16n8k16.row.col.f32." << kind << "." << kind
+         << ".f32 {%0, %1, %2, %3}, {%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\"\n"
+         << i2 << "          : \"+f\"(mma_d[0]), \"+f\"(mma_d[1]), \"+f\"(mma_d[2]), \"+f\"(mma_d[3])\n"
+         << i2 << "          : \"r\"(mma_a[mma_i][0]), \"r\"(mma_a[mma_i][1]), \"r\"(mma_a[mma_i][2]), "
+         << "\"r\"(mma_a[mma_i][3]), \"r\"(mma_b[mma_j][mma_h][0]), \"r\"(mma_b[mma_j][mma_h][1]));\n"
+         << i2 << "    }\n"
+         << i2 << "  }\n"
+         << i2 << "}\n";
+  }
   // An element e (0..7) of block (i, j): half e / 4, row g (+ 8 when e % 4 >= 2), column 8 (e / 4) + c + e % 2.
   auto element = [&](const std::string& in) {
     return loop(in, "mma_i", wm) + loop(in + "  ", "mma_j", wn) + loop(in + "    ", "mma_e", "8") + in +
@@ -697,14 +744,6 @@ bool is_global_index(const UOp& ix) {
   return ix.op() == Op::INDEX && ix.src().size() == 2 && ix.src(0).op() == Op::DEFINE_GLOBAL;
 }
 
-// CAST(float32, LOAD(INDEX(global, i))) of a float16 or bfloat16 element, ungated.
-bool is_widened_half(const UOp& u) {
-  if (u.op() != Op::CAST || u.dtype() != dtypes::float32 || u.src(0).op() != Op::LOAD) return false;
-  const UOp& l = u.src(0);
-  return l.src().size() == 1 && (l.dtype() == dtypes::float16 || l.dtype() == dtypes::bfloat16) &&
-         is_global_index(l.src(0));
-}
-
 // A value Warps mode can render per tile element: scalar constants, vars, loops, ALU ops and ungated
 // loads of globals or of the accumulator `acc` (a load's ordering sources are not part of its value).
 bool is_plain_epilogue(const UOp& value, const UOp& acc) {
@@ -787,7 +826,7 @@ std::optional<MmaTile> find_mma_tile(std::span<const UOp> program, const std::ve
     return std::nullopt;
   const UOp& x = add.src(1).src(0);
   const UOp& y = add.src(1).src(1);
-  if (!is_widened_half(x) || !is_widened_half(y) || x.src(0).dtype() != y.src(0).dtype()) return std::nullopt;
+  if (tc_operand(x) == Scalar::Void || tc_operand(x) != tc_operand(y)) return std::nullopt;
   const UOp &rm = program[t.m], &rn = program[t.n];
   if (!depends_on(x, rn) && !depends_on(y, rm))
     t.swapped = false;
@@ -801,7 +840,8 @@ std::optional<MmaTile> find_mma_tile(std::span<const UOp> program, const std::ve
       !is_plain_epilogue(st.src(0).src(1), acc))
     return std::nullopt;
   const int64_t out_slot = st.src(0).src(0).arg_int();
-  if (x.src(0).src(0).src(0).arg_int() == out_slot || y.src(0).src(0).src(0).arg_int() == out_slot) return std::nullopt;
+  if (tc_operand_index(x).src(0).arg_int() == out_slot || tc_operand_index(y).src(0).arg_int() == out_slot)
+    return std::nullopt;
   return t;
 }
 

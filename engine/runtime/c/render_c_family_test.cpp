@@ -136,9 +136,10 @@ std::vector<UOp> gpu_program(const UOp& graph, size_t kernel = 0) {
   return linearize(apply_opts(ast, choose_opts(ast, OptTarget{1, false, true})));
 }
 
-// A matmul's output loops (a 4 x 4 register tile each) are one flat index, columns varying fastest.
+// A matmul's output loops (a 4 x 4 register tile each) are one flat index, columns varying fastest
+// (a sum of 30 is no tc action's: it steps by 16).
 TEST(RenderCuda, OutputLoopNestIsOneFlatIndex) {
-  const std::vector<UOp> prog = gpu_program(matmul(host(iota(256 * 32), {256, 32}), host(iota(32 * 512), {32, 512})));
+  const std::vector<UOp> prog = gpu_program(matmul(host(iota(256 * 30), {256, 30}), host(iota(30 * 512), {30, 512})));
   const ThreadLoop t = find_thread_loop(prog);
   ASSERT_TRUE(t.parallel);
   EXPECT_FALSE(t.blocks);
@@ -222,9 +223,16 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
   EXPECT_EQ(one.grid, 1);
   const std::string bf_text = render_cuda(gpu_program(bf), "k");
   EXPECT_NE(bf_text.find("m16n8k16.row.col.f32.bf16.bf16.f32"), std::string::npos) << bf_text;
-  // float32 operands are no tensor-core work: a register tile, as before.
+  // float32 operands: 3xTF32 (a high and a low tf32 part of each, three m16n8k8 products per pair).
+  const std::string f32_text =
+      render_cuda(gpu_program(matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 48), {32, 48}))), "k");
+  for (const char* piece :
+       {"auto mma_split = [](float x, uint32_t& hi, uint32_t& lo)", "m16n8k8.row.col.f32.tf32.tf32.f32",
+        "\"r\"(mma_al[mma_i][0])", "\"r\"(mma_bl[mma_j][mma_h][0])"})
+    EXPECT_NE(f32_text.find(piece), std::string::npos) << piece << "\n" << f32_text;
+  // A sum of 30 does not step by 16: a register tile, as before.
   EXPECT_FALSE(
-      find_thread_loop(gpu_program(matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 48), {32, 48}))), true).warps);
+      find_thread_loop(gpu_program(matmul(host(iota(64 * 30), {64, 30}), host(iota(30 * 48), {30, 48}))), true).warps);
 }
 
 // A launch's grid is capped at one wave of resident blocks (the kernels' loops stride over the rest).
