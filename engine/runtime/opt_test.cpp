@@ -12,6 +12,7 @@
 #include "engine/codegen/linearize.h"
 #include "engine/ir/text.h"
 #include "engine/runtime/backend.h"
+#include "engine/runtime/opt_test_util.h"
 #include "engine/runtime/realize.h"
 #include "engine/runtime/search.h"
 #include "engine/schedule/graph_test_util.h"
@@ -24,44 +25,12 @@ namespace anvil {
 namespace {
 
 using namespace graph_test;
-
-// Runs one kernel (possibly with actions applied) on a backend; returns its output bytes. Buffers
-// made by earlier kernels of a schedule are looked up in `made` (by uid), and this one's output
-// is put there.
-std::vector<uint8_t> run(const Backend& b, const Kernel& k, const UOp& ast,
-                         std::map<int64_t, std::shared_ptr<Buffer>>* made = nullptr) {
-  const std::vector<UOp> program = linearize(ast);
-  const std::shared_ptr<Program> p = b.compile(program, b.render(program, "k"), "k");
-  std::vector<std::shared_ptr<Buffer>> held;
-  std::vector<Buffer*> slots;
-  for (size_t i = 0; i < k.buffers.size(); ++i) {
-    const UOp& buf = k.buffers[i];
-    const int64_t uid = buf.arg_ints()[0];
-    if (i < k.n_outputs) {
-      held.push_back(std::make_shared<Buffer>(buf.dtype(), static_cast<size_t>(buf.arg_ints()[1])));
-      if (made) (*made)[uid] = held.back();
-    } else {
-      held.push_back(made && made->count(uid) ? made->at(uid) : storage_of(uid));
-    }
-    slots.push_back(held.back().get());
-  }
-  for (int64_t t = 0; t < thread_chunks(ast); ++t) {
-    std::map<std::string, int64_t> vars;
-    if (thread_chunks(ast) > 1) vars[std::string(kThreadVar)] = t;
-    p->run(slots, vars);
-  }
-  return std::vector<uint8_t>(held[0]->bytes.begin(), held[0]->bytes.end());
-}
+using namespace opt_test;
 
 std::vector<float> floats_of(const std::vector<uint8_t>& bytes) {
   std::vector<float> f(bytes.size() / 4);
   std::memcpy(f.data(), bytes.data(), f.size() * 4);
   return f;
-}
-
-const Kernel& only_kernel(const std::vector<Kernel>& ks) {
-  EXPECT_EQ(ks.size(), 1u);
-  return ks.back();
 }
 
 // A 12x8 @ 8x16 matmul: output loops 0 (rows), 1 (columns), reduce loop 2.
@@ -100,14 +69,7 @@ TEST(Opt, KernelAxesListOutputLoopsThenReduceLoops) {
 TEST(Opt, ActionsThatDoNotApplyRaiseNamingTheAction) {
   const UOp ast = only_kernel(matmul_kernels()).ast;
   const int64_t red = kernel_axes(ast)[2].id;
-  auto message = [&](const Opt& o) {
-    try {
-      apply_opt(ast, o);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
+  auto message = [&](const Opt& o) { return refusal(ast, o); };
   EXPECT_NE(message({OptKind::Upcast, 0, 5}).find("does not divide"), std::string::npos);
   EXPECT_NE(message({OptKind::Upcast, red, 4}).find("reduce loop"), std::string::npos);
   EXPECT_NE(message({OptKind::Unroll, 0, 4}).find("output loop"), std::string::npos);
@@ -272,7 +234,7 @@ TEST(Opt, GroupKeepsExactReductionsAndAgreesAcrossBackends) {
       std::map<int64_t, std::shared_ptr<Buffer>> first = made;
       const std::vector<uint8_t> want = run(*all_backends()[0], k, ast, &first);
       const bool exact =
-          k.ast.src(0).src(1).dtype() == dtypes::int32 || g.op() == Op::REDUCE_AXIS && g.arg_reduce().op == Op::MAX;
+          k.ast.src(0).src(1).dtype() == dtypes::int32 || (g.op() == Op::REDUCE_AXIS && g.arg_reduce().op == Op::MAX);
       if (exact) EXPECT_EQ(want, ungrouped);
       for (const Backend* b : all_backends()) {
         if (!b->unavailable().empty()) continue;
@@ -399,14 +361,6 @@ TEST(Opt, TcTilesContractionsAndKeepsTheirBitsOnHosts) {
 }
 
 TEST(Opt, TcRefusesWhatIsNotAContraction) {
-  auto refusal = [](const UOp& ast, const Opt& o) {
-    try {
-      apply_opt(ast, o);
-    } catch (const Error& e) {
-      return std::string(e.what());
-    }
-    return std::string("no error");
-  };
   const UOp f32 = only_kernel(matmul_kernels_sized(32, 32, 32)).ast;
   EXPECT_EQ(refusal(f32, {OptKind::Tc, 2, 16}), "no error");  // float32 operands: 3xTF32 on a GPU
   const UOp maxima = only_kernel(schedule({max(host(iota(32 * 32), {32, 32}), {1})})).ast;
