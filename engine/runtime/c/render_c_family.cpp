@@ -589,31 +589,29 @@ size_t Renderer::emit_mma() {
     const std::string t0 = "(mma_kk + mma_lane % 4)", t4 = "(mma_kk + mma_lane % 4 + 4)";
     out_ << i2 << "#pragma unroll\n"
          << i2 << "for (int64_t mma_kk = 0; mma_kk < 16; mma_kk += 8) {\n"
-         << i2 << "  uint32_t mma_ah[" << wm << "][4], mma_al[" << wm << "][4], mma_bh[" << wn << "][2][2], mma_bl["
-         << wn << "][2][2];\n"
+         << i2 << "  uint32_t mma_ah[" << wm << "][4], mma_al[" << wm << "][4];\n"
          << loop(i2 + "  ", "mma_i", wm);
     const std::string in = i2 + "    ";
     const std::string a_at[4][2] = {{rows, t0}, {rows8, t0}, {rows, t4}, {rows8, t4}};
     for (int r = 0; r < 4; ++r)
       out_ << in << "mma_split(" << element_at(x, a_at[r][0], "0", a_at[r][1]) << ", mma_ah[mma_i][" << r
            << "], mma_al[mma_i][" << r << "]);\n";
-    out_ << i2 << "  }\n" << loop(i2 + "  ", "mma_j", wn);
+    // B's parts one block column at a time, used by every block row: fewer registers live.
+    out_ << i2 << "  }\n" << loop(i2 + "  ", "mma_j", wn) << in << "uint32_t mma_bh[2][2], mma_bl[2][2];\n";
     for (int h = 0; h < 2; ++h)
       for (int r = 0; r < 2; ++r)
-        out_ << in << "mma_split(" << element_at(y, "0", h ? cols8 : cols, r ? t4 : t0) << ", mma_bh[mma_j][" << h
-             << "][" << r << "], mma_bl[mma_j][" << h << "][" << r << "]);\n";
-    out_ << i2 << "  }\n"
-         << loop(i2 + "  ", "mma_i", wm) << loop(i2 + "    ", "mma_j", wn) << loop(i2 + "      ", "mma_h", "2");
+        out_ << in << "mma_split(" << element_at(y, "0", h ? cols8 : cols, r ? t4 : t0) << ", mma_bh[" << h << "][" << r
+             << "], mma_bl[" << h << "][" << r << "]);\n";
+    out_ << loop(in, "mma_i", wm) << loop(in + "  ", "mma_h", "2");
     for (const auto& [a, b] : {std::pair{"al", "bh"}, std::pair{"ah", "bl"}, std::pair{"ah", "bh"}})
-      out_ << i2 << "        asm volatile(\"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, "
+      out_ << in << "    asm volatile(\"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, "
            << "{%4, %5, %6, %7}, {%8, %9}, {%0, %1, %2, %3};\"\n"
-           << i2
-           << "            : \"+f\"(mma_acc[mma_i][mma_j][4 * mma_h]), \"+f\"(mma_acc[mma_i][mma_j][4 * mma_h + 1]), "
+           << in << "        : \"+f\"(mma_acc[mma_i][mma_j][4 * mma_h]), \"+f\"(mma_acc[mma_i][mma_j][4 * mma_h + 1]), "
            << "\"+f\"(mma_acc[mma_i][mma_j][4 * mma_h + 2]), \"+f\"(mma_acc[mma_i][mma_j][4 * mma_h + 3])\n"
-           << i2 << "            : \"r\"(mma_" << a << "[mma_i][0]), \"r\"(mma_" << a << "[mma_i][1]), \"r\"(mma_" << a
-           << "[mma_i][2]), \"r\"(mma_" << a << "[mma_i][3]), \"r\"(mma_" << b << "[mma_j][mma_h][0]), \"r\"(mma_" << b
-           << "[mma_j][mma_h][1]));\n";
-    out_ << i2 << "      }\n" << i2 << "    }\n" << i2 << "  }\n" << i2 << "}\n";
+           << in << "        : \"r\"(mma_" << a << "[mma_i][0]), \"r\"(mma_" << a << "[mma_i][1]), \"r\"(mma_" << a
+           << "[mma_i][2]), \"r\"(mma_" << a << "[mma_i][3]), \"r\"(mma_" << b << "[mma_h][0]), \"r\"(mma_" << b
+           << "[mma_h][1]));\n";
+    out_ << in << "  }\n" << in << "}\n" << i2 << "  }\n" << i2 << "}\n";
   } else {
     out_ << i2 << "uint32_t mma_a[" << wm << "][4], mma_b[" << wn << "][2][2];\n"
          << loop(i2, "mma_i", wm) << i2 << "  mma_a[mma_i][0] = " << pair(x, rows, "0", "mma_c", c1) << ";\n"
