@@ -226,9 +226,8 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
   // float32 operands: 3xTF32 (a high and a low tf32 part of each, three m16n8k8 products per pair).
   const std::string f32_text =
       render_cuda(gpu_program(matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 48), {32, 48}))), "k");
-  for (const char* piece :
-       {"auto mma_split = [](float x, uint32_t& hi, uint32_t& lo)", "m16n8k8.row.col.f32.tf32.tf32.f32",
-        "\"r\"(mma_al[mma_i][0])", "\"r\"(mma_bl[mma_h][0])"})
+  for (const char* piece : {"auto mma_split = [](float x, uint32_t& hi, uint32_t& lo)",
+                            "m16n8k8.row.col.f32.tf32.tf32.f32", "\"r\"(mma_al[mma_i][0])", "\"r\"(mma_bl[mma_h][0])"})
     EXPECT_NE(f32_text.find(piece), std::string::npos) << piece << "\n" << f32_text;
   // A sum of 30 does not step by 16: a register tile, as before.
   EXPECT_FALSE(
