@@ -1,5 +1,5 @@
-// The default actions (engine/codegen/opt.h). A GPU target gets gpu_opts (below): tc for half
-// contractions, group for reductions with few outputs, a register tile for other contractions. A host: cut the
+// The default actions (engine/codegen/opt.h). A GPU target gets gpu_opts (below): tc for contractions whose
+// sum steps by 16, group for reductions with few outputs, a register tile for other contractions. A host: cut the
 // outermost loop into one chunk per thread when there is enough work, give transposing copies blocks, dot products
 // (both operands read along the reduce loop) accumulators along it, other contractions a register tile (cache-blocked
 // when an operand is streamed whole per tile row), and reductions several accumulators so the compiler can vectorize
@@ -171,7 +171,8 @@ bool steps_by_one(const UOp& ast, int64_t id) {
 // actions. A reduction with too few outputs to fill the device (a full sum, softmax's row maxima)
 // groups its innermost reduce loop over the lanes of a block: adjacent lanes read adjacent
 // elements. A contraction with outputs to spare gets a register tile over its last two output
-// loops (each thread's loads then serve 4 or 8 outputs each). An elementwise kernel vectorizes its
+// loops (each thread's loads then serve 4 or 8 outputs each); one whose sum steps by 16 goes to the
+// tensor cores (tc) instead. An elementwise kernel vectorizes its
 // innermost output loop by 4 (each thread moves 16 bytes of float32 at once).
 std::vector<Opt> gpu_opts(const UOp& ast) {
   std::vector<Opt> opts;
