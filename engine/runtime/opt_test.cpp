@@ -275,9 +275,10 @@ TEST(Opt, GpuHeuristicGroupsFewOutputReductionsAndTilesContractions) {
   EXPECT_EQ(choose_opts(rows.ast, gpu), (std::vector<Opt>{{OptKind::Group, kernel_axes(rows.ast).back().id, 32}}));
   const Kernel wide = only_kernel(schedule({max(host(iota(1 << 21), {32, 1 << 16}), {1})}));  // 256 lanes of 256
   EXPECT_EQ(choose_opts(wide.ast, gpu), (std::vector<Opt>{{OptKind::Group, kernel_axes(wide.ast).back().id, 256}}));
-  // A float32 contraction whose sum steps by 16: tensor cores (3xTF32); one that does not: a register tile.
+  // A float32 contraction whose sum steps by 16: tensor cores (3xTF32, 32 x 32 warp tiles in pairs); one
+  // that does not: a register tile.
   const Kernel mm = only_kernel(schedule({matmul(host(iota(256 * 64), {256, 64}), host(iota(64 * 256), {64, 256}))}));
-  EXPECT_EQ(choose_opts(mm.ast, gpu), (std::vector<Opt>{{OptKind::Tc, kernel_axes(mm.ast).back().id, 16}}));
+  EXPECT_EQ(choose_opts(mm.ast, gpu), (std::vector<Opt>{{OptKind::Tc, kernel_axes(mm.ast).back().id, 32}}));
   const Kernel mm30 = only_kernel(schedule({matmul(host(iota(256 * 30), {256, 30}), host(iota(30 * 256), {30, 256}))}));
   const std::vector<KernelAxis> axes = kernel_axes(mm30.ast);
   EXPECT_EQ(choose_opts(mm30.ast, gpu),
@@ -330,7 +331,10 @@ TEST(Opt, TcTilesContractionsAndKeepsTheirBitsOnHosts) {
                         Case{dtypes::float16, 48, 32, 16, true, true, false, 16},
                         Case{dtypes::bfloat16, 64, 32, 128, false, false, true, 64},
                         Case{dtypes::float32, 32, 64, 48, false, false, false, 16},
-                        Case{dtypes::float32, 64, 32, 64, true, true, false, 32}}) {
+                        Case{dtypes::float32, 64, 32, 64, true, true, false, 32},
+                        // staged (2 x 2 warps share their operands): A and B row-major, then B transposed
+                        Case{dtypes::float32, 64, 48, 64, false, false, false, 16},
+                        Case{dtypes::float32, 128, 32, 64, true, false, false, 32}}) {
     const HalfMatmul mm = half_matmul(c.dt, c.m, c.k, c.n, c.transposed, c.relu, c.widened);
     const DType out = c.widened ? dtypes::float32 : c.dt;
     const std::vector<KernelAxis> axes = kernel_axes(mm.kernel.ast);
@@ -387,10 +391,19 @@ TEST(Opt, GpuHeuristicPutsContractionsOnTensorCores) {
   EXPECT_EQ(choose_opts(mm.kernel.ast, gpu),
             (std::vector<Opt>{{OptKind::Tc, kernel_axes(mm.kernel.ast).back().id, 16}}));
   for (const Opt& o : choose_opts(mm.kernel.ast, OptTarget{2})) EXPECT_NE(o.kind, OptKind::Tc);  // a host has none
-  // 2048 x 1024 outputs: 512 warps of 64 x 64 are too few; 4096 x 1024: 1024 are enough.
+  // 2048 x 1024 outputs: 512 warps of 64 x 64 are too few, 2048 of 32 x 32 enough; 4096 x 1024: 1024
+  // of 64 x 64 are enough.
   const HalfMatmul small = half_matmul(dtypes::float16, 2048, 32, 1024);
   EXPECT_EQ(choose_opts(small.kernel.ast, gpu),
-            (std::vector<Opt>{{OptKind::Tc, kernel_axes(small.kernel.ast).back().id, 16}}));
+            (std::vector<Opt>{{OptKind::Tc, kernel_axes(small.kernel.ast).back().id, 32}}));
+  const HalfMatmul smaller = half_matmul(dtypes::float16, 1024, 32, 512);
+  EXPECT_EQ(choose_opts(smaller.kernel.ast, gpu),
+            (std::vector<Opt>{{OptKind::Tc, kernel_axes(smaller.kernel.ast).back().id, 16}}));
+  // float32 operands: 32 x 32 (staged by 2 x 2 warps) where the tiles pair up, else 16 x 16.
+  const UOp f32 = only_kernel(matmul_kernels_sized(64, 32, 128)).ast;
+  EXPECT_EQ(choose_opts(f32, gpu), (std::vector<Opt>{{OptKind::Tc, kernel_axes(f32).back().id, 32}}));
+  const UOp odd = only_kernel(matmul_kernels_sized(96, 32, 64)).ast;  // 3 tiles of 32 rows
+  EXPECT_EQ(choose_opts(odd, gpu), (std::vector<Opt>{{OptKind::Tc, kernel_axes(odd).back().id, 16}}));
   const HalfMatmul big = half_matmul(dtypes::float16, 4096, 32, 1024);
   EXPECT_EQ(choose_opts(big.kernel.ast, gpu),
             (std::vector<Opt>{{OptKind::Tc, kernel_axes(big.kernel.ast).back().id, 64}}));

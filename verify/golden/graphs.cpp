@@ -122,6 +122,11 @@ std::vector<Graph> make_graphs() {
   g.push_back(graph("matmul_float16", "[64, 32] @ [32, 48] float16, relu (on cuda a tc action: mma.sync tiles)", [] {
     return leaf({64, 32}, dtypes::float16).matmul(leaf({32, 48}, dtypes::float16)).relu();
   }));
+  g.push_back(graph("matmul_float32_staged",
+                    "[64, 32] @ [32, 128] float32 (on cuda a tc action: 3xTF32 tiles, 2 x 2 warps a block, staged)",
+                    [] {
+                      return leaf({64, 32}).matmul(leaf({32, 128}));
+                    }));
   g.push_back(graph("matmul_threaded", "[40, 64] @ [64, 24] float32 + bias (threads and a register tile)", [] {
     return leaf({40, 64}).matmul(leaf({64, 24})) + leaf({24});
   }));

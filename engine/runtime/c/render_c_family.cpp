@@ -120,6 +120,9 @@ class Renderer {
   void emit_value(const UOp& u, const std::vector<std::string>& lanes);
   std::vector<std::string> bitcast_lanes(const UOp& u);
   size_t emit_mma();
+  void emit_stage(const UOp& x, const UOp& y);
+  std::string staged_at(const UOp& v, const std::string& row, const std::string& k) const;
+  std::string staged_warps(const std::string& index_type) const;
   using Subst = std::unordered_map<UOp, std::string, UOpHash>;
   std::string expr(const UOp& u, const Subst& subst);
 
@@ -301,7 +304,9 @@ void Renderer::emit_range(size_t pc) {
     const size_t k = static_cast<size_t>(at - map_->nest.begin());
     // Not anvil_*: c_prelude_for takes anvil_ names for helpers (and an unknown one for all of them).
     const std::string it(sp_->index_type), idx = blocks_ ? "block_iter" : warps_ ? "warp_iter" : "thread_iter";
-    if (k == 0) {
+    if (k == 0 && warps_ && map_->tile.staged) {
+      out_ << indent() << staged_warps(it);
+    } else if (k == 0) {
       std::string id(blocks_ ? sp_->group_id : sp_->global_id);
       std::string stride(blocks_ ? sp_->group_stride : sp_->global_stride);
       if (warps_) id = "(" + id + ") / 32", stride = "(" + stride + ") / 32";  // every thread of a warp alike
@@ -517,6 +522,96 @@ bool paired_along(const UOp& index, const UOp& k) {
   return found;
 }
 
+// Staged Warps mode (MmaTile::staged) opens the nest as a loop over blocks, each 2 x 2 warps: warp w
+// of block iteration b takes the nest iteration whose share_m loop is 2 m' + w / 2 and share_n loop
+// 2 n' + w % 2, where (..., m', ..., n', ...) is b over the nest with those two loops halved. The
+// nest's loops then read their values off `warp_iter` as in plain Warps mode.
+std::string Renderer::staged_warps(const std::string& it) const {
+  const MmaTile& t = map_->tile;
+  const std::vector<int64_t>& sizes = map_->sizes;
+  std::vector<int64_t> half = sizes;
+  half[t.share_m] /= 2, half[t.share_n] /= 2;
+  std::string warp = "0";
+  int64_t inner = 1, inner_half = 1;
+  for (size_t j = sizes.size(); j-- > 0;) {
+    std::string v = "(block_iter / " + std::to_string(inner_half) + " % " + std::to_string(half[j]) + ")";
+    if (j == t.share_m) v = "(2 * " + v + " + mma_wid / 2)";
+    if (j == t.share_n) v = "(2 * " + v + " + mma_wid % 2)";
+    warp += " + " + v + " * " + std::to_string(inner);
+    inner *= sizes[j], inner_half *= half[j];
+  }
+  const std::string ind = indent();
+  return "for (" + it + " block_iter = (" + it + ")(" + std::string(sp_->group_id) + "); block_iter < (" + it + ")" +
+         std::to_string(map_->extent / 4) + "; block_iter += (" + it + ")(" + std::string(sp_->group_stride) +
+         ")) {\n" + ind + "  const " + it + " mma_wid = (" + it + ")(" + std::string(sp_->local_id) + " / 32);\n" +
+         ind + "  const " + it + " warp_iter = " + warp + ";\n";
+}
+
+// Staged Warps mode's shared memory for an operand (MmaTile::staged): the block's 2 x 16 w rows (of
+// A; columns of B) by 16 of the sum, each element as a tf32 high and low part. Row by row when the
+// operand steps by one along the sum in memory (a row of 20: 16 and 4 to spread the banks), else
+// sum-row by sum-row (a row of 2 x 16 w + 8), so both the block's coalesced loads and the warps'
+// fragment reads keep to distinct banks.
+struct StageLayout {
+  bool along_k = false;
+  int64_t rows = 0;  // the block's rows (2 x 16 w)
+  int64_t words() const { return along_k ? rows * 20 : 16 * (rows + 8); }
+  std::string at(const std::string& row, const std::string& k) const {
+    if (along_k) return "(" + row + ") * 20 + " + k;
+    return "(" + k + ") * " + std::to_string(rows + 8) + " + " + row;
+  }
+};
+
+StageLayout stage_layout(const UOp& index, const UOp& k, int64_t warp_rows) {
+  StageLayout l;
+  l.rows = 2 * warp_rows;
+  if (const std::optional<Sum> s = decompose(index))
+    for (const Term& t : s->terms) l.along_k = l.along_k || (t.base == k && t.coeff == 1);
+  return l;
+}
+
+std::string Renderer::staged_at(const UOp& v, const std::string& row, const std::string& k) const {
+  const MmaTile& t = map_->tile;
+  const bool is_a = !depends_on(v, prog_[t.n]);
+  return stage_layout(tc_operand_index(v).src(1), prog_[t.k], 16 * (is_a ? t.wm : t.wn)).at(row, k);
+}
+
+// One step of 16 along the sum into the block's stage: after every warp is done with the last step,
+// the block's 128 threads load the A rows and B columns of all four warps, consecutive threads on
+// consecutive addresses, and split each element once; then the warps wait for the whole stage.
+void Renderer::emit_stage(const UOp& x, const UOp& y) {
+  const MmaTile& t = map_->tile;
+  const UOp &rm = prog_[t.m], &rn = prog_[t.n], &rk = prog_[t.k];
+  const std::string in = indent();
+  out_ << in << sp_->sync << "\n";
+  for (const bool a : {true, false}) {
+    const UOp& v = a ? x : y;
+    const int64_t warp_rows = 16 * (a ? t.wm : t.wn);
+    const StageLayout l = stage_layout(tc_operand_index(v).src(1), rk, warp_rows);
+    const std::string name = a ? "mma_sa" : "mma_sb", rows = std::to_string(l.rows);
+    const UOp& shared = prog_[map_->nest[a ? t.share_m : t.share_n]];
+    // This warp's share loop, moved to the half of the block that row mma_r belongs to.
+    const std::string half = a ? "mma_wid / 2" : "mma_wid % 2";
+    Subst sub{{a ? rm : rn, "(mma_r % " + std::to_string(warp_rows) + ")"},
+              {shared, "(" + var(shared, 0) + " - " + half + " + mma_r / " + std::to_string(warp_rows) + ")"},
+              {rk, "mma_k"}};
+    const UOp& ix = tc_operand_index(v);
+    out_ << in << "__shared__ uint32_t " << name << "h[" << l.words() << "], " << name << "l[" << l.words() << "];\n"
+         << in << "#pragma unroll\n"
+         << in << "for (int64_t mma_q = 0; mma_q < " << l.rows * 16 / 128 << "; ++mma_q) {\n"
+         << in << "  const int64_t mma_e = 128 * mma_q + (int64_t)" << sp_->local_id << ";\n"
+         << in << "  const int64_t mma_r = mma_e " << (l.along_k ? "/ 16" : "% " + rows) << ", mma_k = mma_e "
+         << (l.along_k ? "% 16" : "/ " + rows) << ";\n"
+         << in << "  uint32_t mma_h, mma_l;\n"
+         << in << "  mma_split(" << slot(ix.src(0)).addr.ptr << "[(int64_t)(" << expr(ix.src(1), sub)
+         << ")], mma_h, mma_l);\n"
+         << in << "  " << name << "h[" << l.at("mma_r", "mma_k") << "] = mma_h;\n"
+         << in << "  " << name << "l[" << l.at("mma_r", "mma_k") << "] = mma_l;\n"
+         << in << "}\n";
+  }
+  out_ << in << sp_->sync << "\n";
+}
+
 // Warps mode's tile (render_c_family.h): this warp's wm x wn blocks of 16 x 16, each as two
 // mma.sync m16n8k16 per step of 16 along the sum. In a block, thread l of the warp holds, for each
 // 16 x 8 half h, the elements at rows g and g + 8 (g = l / 4) and columns 8h + c, 8h + c + 1
@@ -587,21 +682,39 @@ size_t Renderer::emit_mma() {
     // m16n8k8 with tf32: A at rows g, g + 8 and columns t, t + 4 (t = l % 4) of each step of 8; B at
     // those rows of the step and column g of each half; three products per pair of parts.
     const std::string t0 = "(mma_kk + mma_lane % 4)", t4 = "(mma_kk + mma_lane % 4 + 4)";
+    if (t.staged) emit_stage(x, y);
     out_ << i2 << "#pragma unroll\n"
          << i2 << "for (int64_t mma_kk = 0; mma_kk < 16; mma_kk += 8) {\n"
          << i2 << "  uint32_t mma_ah[" << wm << "][4], mma_al[" << wm << "][4];\n"
          << loop(i2 + "  ", "mma_i", wm);
     const std::string in = i2 + "    ";
     const std::string a_at[4][2] = {{rows, t0}, {rows8, t0}, {rows, t4}, {rows8, t4}};
-    for (int r = 0; r < 4; ++r)
-      out_ << in << "mma_split(" << element_at(x, a_at[r][0], "0", a_at[r][1]) << ", mma_ah[mma_i][" << r
-           << "], mma_al[mma_i][" << r << "]);\n";
+    // A part: split here from global memory, or read from the block's stage (rows of this warp's half).
+    auto part = [&](const std::string& name, const std::string& parts, int r, const std::string& at) {
+      const std::string to = parts + std::to_string(r) + "] = mma_s" + name;
+      return in + "mma_" + name + "h" + to + "h[" + at + "];\n" + in + "mma_" + name + "l" + to + "l[" + at + "];\n";
+    };
+    for (int r = 0; r < 4; ++r) {
+      if (t.staged)
+        out_ << part(
+            "a", "[mma_i][", r,
+            staged_at(x, "(mma_wid / 2 * " + std::to_string(16 * t.wm) + " + " + a_at[r][0] + ")", a_at[r][1]));
+      else
+        out_ << in << "mma_split(" << element_at(x, a_at[r][0], "0", a_at[r][1]) << ", mma_ah[mma_i][" << r
+             << "], mma_al[mma_i][" << r << "]);\n";
+    }
     // B's parts one block column at a time, used by every block row: fewer registers live.
     out_ << i2 << "  }\n" << loop(i2 + "  ", "mma_j", wn) << in << "uint32_t mma_bh[2][2], mma_bl[2][2];\n";
     for (int h = 0; h < 2; ++h)
-      for (int r = 0; r < 2; ++r)
-        out_ << in << "mma_split(" << element_at(y, "0", h ? cols8 : cols, r ? t4 : t0) << ", mma_bh[" << h << "][" << r
-             << "], mma_bl[" << h << "][" << r << "]);\n";
+      for (int r = 0; r < 2; ++r) {
+        const std::string col = h ? cols8 : cols, k = r ? t4 : t0;
+        if (t.staged)
+          out_ << part("b", h ? "[1][" : "[0][", r,
+                       staged_at(y, "(mma_wid % 2 * " + std::to_string(16 * t.wn) + " + " + col + ")", k));
+        else
+          out_ << in << "mma_split(" << element_at(y, "0", col, k) << ", mma_bh[" << h << "][" << r << "], mma_bl[" << h
+               << "][" << r << "]);\n";
+      }
     out_ << loop(in, "mma_i", wm) << loop(in + "  ", "mma_h", "2");
     for (const auto& [a, b] : {std::pair{"al", "bh"}, std::pair{"ah", "bl"}, std::pair{"ah", "bh"}})
       out_ << in << "    asm volatile(\"mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {%0, %1, %2, %3}, "
@@ -843,6 +956,29 @@ std::optional<MmaTile> find_mma_tile(std::span<const UOp> program, const std::ve
   return t;
 }
 
+// Warps mode's staging (MmaTile::staged): float32 operands, and nest loops of even size to pair
+// the block's warps along, the innermost such (the A operand reads share_m, B does not; B reads
+// share_n, A does not).
+void stage_tile(std::span<const UOp> program, ThreadLoop& l) {
+  MmaTile& t = l.tile;
+  const UOp& prod = program[t.acc_store].src(1).src(1);
+  const UOp& x = prod.src(t.swapped ? 1 : 0);
+  const UOp& y = prod.src(t.swapped ? 0 : 1);
+  if (tc_operand(x) != Scalar::Float32) return;
+  std::optional<size_t> along_m, along_n;
+  for (size_t j = 0; j < l.nest.size(); ++j) {
+    if (l.sizes[j] % 2 != 0) continue;
+    const UOp& r = program[l.nest[j]];
+    const bool in_x = depends_on(x, r), in_y = depends_on(y, r);
+    if (in_x && !in_y) along_m = j;
+    if (in_y && !in_x) along_n = j;
+  }
+  if (!along_m || !along_n) return;
+  t.staged = true;
+  t.share_m = *along_m;
+  t.share_n = *along_n;
+}
+
 }  // namespace
 
 ThreadLoop find_thread_loop(std::span<const UOp> program, bool tensor_cores) {
@@ -949,7 +1085,10 @@ ThreadLoop find_thread_loop(std::span<const UOp> program, bool tensor_cores) {
     if (reg_bytes + local_bytes > kParallelScratchBytes) l.nest.clear(), l.sizes.clear(), l.extent = 1;
   }
   l.warps = l.warps && !l.blocks;
-  if (l.warps) l.tile = *tile;
+  if (l.warps) {
+    l.tile = *tile;
+    stage_tile(program, l);
+  }
   l.parallel = !l.nest.empty();
   return l;
 }

@@ -229,6 +229,30 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
   for (const char* piece : {"auto mma_split = [](float x, uint32_t& hi, uint32_t& lo)",
                             "m16n8k8.row.col.f32.tf32.tf32.f32", "\"r\"(mma_al[mma_i][0])", "\"r\"(mma_bl[mma_h][0])"})
     EXPECT_NE(f32_text.find(piece), std::string::npos) << piece << "\n" << f32_text;
+  EXPECT_FALSE(find_thread_loop(gpu_program(matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 48), {32, 48}))), true)
+                   .tile.staged);  // 3 tile columns: no pairs of warps along them
+  // 4 x 4 tiles of float32: blocks of 2 x 2 warps, staged through shared memory. A steps by one along
+  // the sum (a row of 20 words a tile row), B along its columns (a row of 2 x 16 + 8 words a step).
+  const std::vector<UOp> staged_prog =
+      gpu_program(matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 64), {32, 64})));
+  const ThreadLoop st = find_thread_loop(staged_prog, true);
+  ASSERT_TRUE(st.warps && st.tile.staged);
+  EXPECT_EQ(st.sizes, (std::vector<int64_t>{4, 4}));
+  EXPECT_EQ(st.tile.share_m, 0u);
+  EXPECT_EQ(st.tile.share_n, 1u);
+  const CudaLaunch sl = cuda_launch(staged_prog);
+  EXPECT_EQ(sl.block, 128);
+  EXPECT_EQ(sl.grid, 4);
+  const std::string staged = render_cuda(staged_prog, "k");
+  for (const char* piece :
+       {"for (long long block_iter = (long long)(blockIdx.x); block_iter < (long long)4; block_iter += "
+        "(long long)(gridDim.x)) {",
+        "warp_iter = 0 + (2 * (block_iter / 1 % 2) + mma_wid % 2) * 1 + (2 * (block_iter / 2 % 2) + mma_wid / 2) * 4;",
+        "__shared__ uint32_t mma_sah[640], mma_sal[640];", "__shared__ uint32_t mma_sbh[640], mma_sbl[640];",
+        "mma_sah[(mma_r) * 20 + mma_k] = mma_h;", "mma_sbh[(mma_k) * 40 + mma_r] = mma_h;",
+        "mma_ah[mma_i][0] = mma_sah[((mma_wid / 2 * 16 + (16 * mma_i + mma_g))) * 20 + (mma_kk + mma_lane % 4)];",
+        "__syncthreads();"})
+    EXPECT_NE(staged.find(piece), std::string::npos) << piece << "\n" << staged;
   // A sum of 30 does not step by 16: a register tile, as before.
   EXPECT_FALSE(
       find_thread_loop(gpu_program(matmul(host(iota(64 * 30), {64, 30}), host(iota(30 * 48), {30, 48}))), true).warps);
@@ -255,8 +279,9 @@ TEST(RenderCuda, GpuActionProgramsCompileWithNvcc) {
                 {bin(Op::MAX, matmul(widened_half(dtypes::float16, {32, 48}), widened_half(dtypes::float16, {48, 32})),
                      full(0, {32, 32}))});
   const UOp bf_mm = matmul(widened_half(dtypes::bfloat16, {16, 16}), widened_half(dtypes::bfloat16, {16, 64}));
+  const UOp staged_mm = matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 64), {32, 64}));  // 2 x 2 warps a block
   for (const UOp& g : {sum(rows, {1}), max(rows, {1}), sum(rows, {0, 1}), softmax(rows), matmul(m, w),
-                       reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1}), half_mm, bf_mm})
+                       reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1}), half_mm, bf_mm, staged_mm})
     for (size_t i = 0; i < schedule({g}).size(); ++i, ++k) {
       const std::string n = std::to_string(k);
       unit += "namespace case" + n + " {\n" + render_cuda(gpu_program(g, i), "k" + n) + "}\n";

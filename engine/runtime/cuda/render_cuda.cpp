@@ -97,7 +97,8 @@ CudaLaunch cuda_launch(std::span<const UOp> program) {
     return l;
   }
   if (t.warps) {  // a warp per iteration of the nest (one when it is empty), kWarpsPerBlock to a block
-    l.block = 32 * std::clamp<int64_t>(t.extent, 1, kWarpsPerBlock);
+    // Staged: always 2 x 2 warps (the nest's extent is a multiple of 4), which share shared memory.
+    l.block = t.tile.staged ? 32 * kWarpsPerBlock : 32 * std::clamp<int64_t>(t.extent, 1, kWarpsPerBlock);
     l.grid = std::min((t.extent + l.block / 32 - 1) / (l.block / 32), kMaxGrid);
     return l;
   }
