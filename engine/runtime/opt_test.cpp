@@ -334,7 +334,9 @@ TEST(Opt, TcTilesContractionsAndKeepsTheirBitsOnHosts) {
                         Case{dtypes::float32, 64, 32, 64, true, true, false, 32},
                         // staged (2 x 2 warps share their operands): A and B row-major, then B transposed
                         Case{dtypes::float32, 64, 48, 64, false, false, false, 16},
-                        Case{dtypes::float32, 128, 32, 64, true, false, false, 32}}) {
+                        Case{dtypes::float32, 128, 32, 64, true, false, false, 32},
+                        Case{dtypes::bfloat16, 64, 32, 64, true, false, false, 16},
+                        Case{dtypes::float16, 128, 32, 64, false, true, true, 32}}) {
     const HalfMatmul mm = half_matmul(c.dt, c.m, c.k, c.n, c.transposed, c.relu, c.widened);
     const DType out = c.widened ? dtypes::float32 : c.dt;
     const std::vector<KernelAxis> axes = kernel_axes(mm.kernel.ast);

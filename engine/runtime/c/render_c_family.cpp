@@ -121,7 +121,8 @@ class Renderer {
   std::vector<std::string> bitcast_lanes(const UOp& u);
   size_t emit_mma();
   void emit_stage(const UOp& x, const UOp& y);
-  std::string staged_at(const UOp& v, const std::string& row, const std::string& k) const;
+  struct StageLayout stage_of(const UOp& v) const;
+  std::string staged_pair(const UOp& v, const std::string& row, const std::string& k) const;
   std::string staged_warps(const std::string& index_type) const;
   using Subst = std::unordered_map<UOp, std::string, UOpHash>;
   std::string expr(const UOp& u, const Subst& subst);
@@ -548,37 +549,49 @@ std::string Renderer::staged_warps(const std::string& it) const {
 }
 
 // Staged Warps mode's shared memory for an operand (MmaTile::staged): the block's 2 x 16 w rows (of
-// A; columns of B) by 16 of the sum, each element as a tf32 high and low part. Row by row when the
-// operand steps by one along the sum in memory (a row of 20: 16 and 4 to spread the banks), else
-// sum-row by sum-row (a row of 2 x 16 w + 8), so both the block's coalesced loads and the warps'
-// fragment reads keep to distinct banks.
+// A; columns of B) by 16 of the sum. float32 elements are kept as a tf32 high and a low part (two
+// arrays of words), halves as they are (16 bits). Row by row when the operand steps by one along the
+// sum in memory (rows of 20 words, or 24 halves: 16 and a pad to spread the banks), else sum-row by
+// sum-row (rows of 2 x 16 w + 8), so both the block's coalesced loads and the warps' fragment reads
+// keep to distinct banks (a pair of halves along the sum shares one word, or two).
 struct StageLayout {
   bool along_k = false;
+  bool halves = false;
   int64_t rows = 0;  // the block's rows (2 x 16 w)
-  int64_t words() const { return along_k ? rows * 20 : 16 * (rows + 8); }
-  std::string at(const std::string& row, const std::string& k) const {
-    if (along_k) return "(" + row + ") * 20 + " + k;
-    return "(" + k + ") * " + std::to_string(rows + 8) + " + " + row;
+  int64_t row() const { return along_k ? (halves ? 24 : 20) : rows + 8; }
+  int64_t size() const { return along_k ? rows * row() : 16 * row(); }
+  std::string at(const std::string& r, const std::string& k) const {
+    if (along_k) return "(" + r + ") * " + std::to_string(row()) + " + " + k;
+    return "(" + k + ") * " + std::to_string(row()) + " + " + r;
   }
 };
 
-StageLayout stage_layout(const UOp& index, const UOp& k, int64_t warp_rows) {
+StageLayout stage_layout(const UOp& v, const UOp& k, int64_t warp_rows) {
   StageLayout l;
   l.rows = 2 * warp_rows;
-  if (const std::optional<Sum> s = decompose(index))
+  l.halves = tc_operand(v) != Scalar::Float32;
+  if (const std::optional<Sum> s = decompose(tc_operand_index(v).src(1)))
     for (const Term& t : s->terms) l.along_k = l.along_k || (t.base == k && t.coeff == 1);
   return l;
 }
 
-std::string Renderer::staged_at(const UOp& v, const std::string& row, const std::string& k) const {
+StageLayout Renderer::stage_of(const UOp& v) const {
   const MmaTile& t = map_->tile;
-  const bool is_a = !depends_on(v, prog_[t.n]);
-  return stage_layout(tc_operand_index(v).src(1), prog_[t.k], 16 * (is_a ? t.wm : t.wn)).at(row, k);
+  return stage_layout(v, prog_[t.k], 16 * (depends_on(v, prog_[t.n]) ? t.wn : t.wm));
+}
+
+// A pair of halves along the sum (k, k + 1; k even) from the stage, as one 32-bit register.
+std::string Renderer::staged_pair(const UOp& v, const std::string& row, const std::string& k) const {
+  const StageLayout l = stage_of(v);
+  const std::string name = depends_on(v, prog_[map_->tile.n]) ? "mma_sb" : "mma_sa";
+  if (l.along_k) return "*(const uint32_t*)&" + name + "[" + l.at(row, k) + "]";
+  return "((uint32_t)" + name + "[" + l.at(row, k) + "] | ((uint32_t)" + name + "[" + l.at(row, k + " + 1") +
+         "] << 16))";
 }
 
 // One step of 16 along the sum into the block's stage: after every warp is done with the last step,
 // the block's 128 threads load the A rows and B columns of all four warps, consecutive threads on
-// consecutive addresses, and split each element once; then the warps wait for the whole stage.
+// consecutive addresses, and split each float32 element once; then the warps wait for the whole stage.
 void Renderer::emit_stage(const UOp& x, const UOp& y) {
   const MmaTile& t = map_->tile;
   const UOp &rm = prog_[t.m], &rn = prog_[t.n], &rk = prog_[t.k];
@@ -587,7 +600,7 @@ void Renderer::emit_stage(const UOp& x, const UOp& y) {
   for (const bool a : {true, false}) {
     const UOp& v = a ? x : y;
     const int64_t warp_rows = 16 * (a ? t.wm : t.wn);
-    const StageLayout l = stage_layout(tc_operand_index(v).src(1), rk, warp_rows);
+    const StageLayout l = stage_of(v);
     const std::string name = a ? "mma_sa" : "mma_sb", rows = std::to_string(l.rows);
     const UOp& shared = prog_[map_->nest[a ? t.share_m : t.share_n]];
     // This warp's share loop, moved to the half of the block that row mma_r belongs to.
@@ -596,18 +609,25 @@ void Renderer::emit_stage(const UOp& x, const UOp& y) {
               {shared, "(" + var(shared, 0) + " - " + half + " + mma_r / " + std::to_string(warp_rows) + ")"},
               {rk, "mma_k"}};
     const UOp& ix = tc_operand_index(v);
-    out_ << in << "__shared__ uint32_t " << name << "h[" << l.words() << "], " << name << "l[" << l.words() << "];\n"
-         << in << "#pragma unroll\n"
+    const std::string element = slot(ix.src(0)).addr.ptr + "[(int64_t)(" + expr(ix.src(1), sub) + ")]";
+    if (l.halves)
+      out_ << in << "__shared__ uint16_t " << name << "[" << l.size() << "];\n";
+    else
+      out_ << in << "__shared__ uint32_t " << name << "h[" << l.size() << "], " << name << "l[" << l.size() << "];\n";
+    out_ << in << "#pragma unroll\n"
          << in << "for (int64_t mma_q = 0; mma_q < " << l.rows * 16 / 128 << "; ++mma_q) {\n"
          << in << "  const int64_t mma_e = 128 * mma_q + (int64_t)" << sp_->local_id << ";\n"
          << in << "  const int64_t mma_r = mma_e " << (l.along_k ? "/ 16" : "% " + rows) << ", mma_k = mma_e "
-         << (l.along_k ? "% 16" : "/ " + rows) << ";\n"
-         << in << "  uint32_t mma_h, mma_l;\n"
-         << in << "  mma_split(" << slot(ix.src(0)).addr.ptr << "[(int64_t)(" << expr(ix.src(1), sub)
-         << ")], mma_h, mma_l);\n"
-         << in << "  " << name << "h[" << l.at("mma_r", "mma_k") << "] = mma_h;\n"
-         << in << "  " << name << "l[" << l.at("mma_r", "mma_k") << "] = mma_l;\n"
-         << in << "}\n";
+         << (l.along_k ? "% 16" : "/ " + rows) << ";\n";
+    if (l.halves) {
+      out_ << in << "  " << name << "[" << l.at("mma_r", "mma_k") << "] = " << element << ";\n";
+    } else {
+      out_ << in << "  uint32_t mma_h, mma_l;\n"
+           << in << "  mma_split(" << element << ", mma_h, mma_l);\n"
+           << in << "  " << name << "h[" << l.at("mma_r", "mma_k") << "] = mma_h;\n"
+           << in << "  " << name << "l[" << l.at("mma_r", "mma_k") << "] = mma_l;\n";
+    }
+    out_ << in << "}\n";
   }
   out_ << in << sp_->sync << "\n";
 }
@@ -698,7 +718,7 @@ size_t Renderer::emit_mma() {
       if (t.staged)
         out_ << part(
             "a", "[mma_i][", r,
-            staged_at(x, "(mma_wid / 2 * " + std::to_string(16 * t.wm) + " + " + a_at[r][0] + ")", a_at[r][1]));
+            stage_of(x).at("(mma_wid / 2 * " + std::to_string(16 * t.wm) + " + " + a_at[r][0] + ")", a_at[r][1]));
       else
         out_ << in << "mma_split(" << element_at(x, a_at[r][0], "0", a_at[r][1]) << ", mma_ah[mma_i][" << r
              << "], mma_al[mma_i][" << r << "]);\n";
@@ -710,7 +730,7 @@ size_t Renderer::emit_mma() {
         const std::string col = h ? cols8 : cols, k = r ? t4 : t0;
         if (t.staged)
           out_ << part("b", h ? "[1][" : "[0][", r,
-                       staged_at(y, "(mma_wid % 2 * " + std::to_string(16 * t.wn) + " + " + col + ")", k));
+                       stage_of(y).at("(mma_wid % 2 * " + std::to_string(16 * t.wn) + " + " + col + ")", k));
         else
           out_ << in << "mma_split(" << element_at(y, "0", col, k) << ", mma_bh[" << h << "][" << r << "], mma_bl[" << h
                << "][" << r << "]);\n";
@@ -726,16 +746,26 @@ size_t Renderer::emit_mma() {
            << "[mma_h][1]));\n";
     out_ << in << "  }\n" << in << "}\n" << i2 << "  }\n" << i2 << "}\n";
   } else {
+    // A pair along the sum: from global memory, or from the block's stage (this warp's half of it).
+    const std::string a_half = "(mma_wid / 2 * " + std::to_string(16 * t.wm) + " + ";
+    const std::string b_half = "(mma_wid % 2 * " + std::to_string(16 * t.wn) + " + ";
+    auto a_pair = [&](const std::string& r, const std::string& k0, const std::string& k1) {
+      return t.staged ? staged_pair(x, a_half + r + ")", k0) : pair(x, r, "0", k0, k1);
+    };
+    auto b_pair = [&](const std::string& c, const std::string& k0, const std::string& k1) {
+      return t.staged ? staged_pair(y, b_half + c + ")", k0) : pair(y, "0", c, k0, k1);
+    };
+    if (t.staged) emit_stage(x, y);
     out_ << i2 << "uint32_t mma_a[" << wm << "][4], mma_b[" << wn << "][2][2];\n"
-         << loop(i2, "mma_i", wm) << i2 << "  mma_a[mma_i][0] = " << pair(x, rows, "0", "mma_c", c1) << ";\n"
-         << i2 << "  mma_a[mma_i][1] = " << pair(x, rows8, "0", "mma_c", c1) << ";\n"
-         << i2 << "  mma_a[mma_i][2] = " << pair(x, rows, "0", c8, c9) << ";\n"
-         << i2 << "  mma_a[mma_i][3] = " << pair(x, rows8, "0", c8, c9) << ";\n"
+         << loop(i2, "mma_i", wm) << i2 << "  mma_a[mma_i][0] = " << a_pair(rows, "mma_c", c1) << ";\n"
+         << i2 << "  mma_a[mma_i][1] = " << a_pair(rows8, "mma_c", c1) << ";\n"
+         << i2 << "  mma_a[mma_i][2] = " << a_pair(rows, c8, c9) << ";\n"
+         << i2 << "  mma_a[mma_i][3] = " << a_pair(rows8, c8, c9) << ";\n"
          << i2 << "}\n"
-         << loop(i2, "mma_j", wn) << i2 << "  mma_b[mma_j][0][0] = " << pair(y, "0", cols, "mma_c", c1) << ";\n"
-         << i2 << "  mma_b[mma_j][0][1] = " << pair(y, "0", cols, c8, c9) << ";\n"
-         << i2 << "  mma_b[mma_j][1][0] = " << pair(y, "0", cols8, "mma_c", c1) << ";\n"
-         << i2 << "  mma_b[mma_j][1][1] = " << pair(y, "0", cols8, c8, c9) << ";\n"
+         << loop(i2, "mma_j", wn) << i2 << "  mma_b[mma_j][0][0] = " << b_pair(cols, "mma_c", c1) << ";\n"
+         << i2 << "  mma_b[mma_j][0][1] = " << b_pair(cols, c8, c9) << ";\n"
+         << i2 << "  mma_b[mma_j][1][0] = " << b_pair(cols8, "mma_c", c1) << ";\n"
+         << i2 << "  mma_b[mma_j][1][1] = " << b_pair(cols8, c8, c9) << ";\n"
          << i2 << "}\n"
          << loop(i2, "mma_i", wm) << loop(i2 + "  ", "mma_j", wn) << loop(i2 + "    ", "mma_h", "2") << i2
          << "      float* mma_d = mma_acc[mma_i][mma_j] + 4 * mma_h;\n"
@@ -956,15 +986,13 @@ std::optional<MmaTile> find_mma_tile(std::span<const UOp> program, const std::ve
   return t;
 }
 
-// Warps mode's staging (MmaTile::staged): float32 operands, and nest loops of even size to pair
-// the block's warps along, the innermost such (the A operand reads share_m, B does not; B reads
-// share_n, A does not).
+// Warps mode's staging (MmaTile::staged): nest loops of even size to pair the block's warps along, the innermost such
+// (the A operand reads share_m, B does not; B reads share_n, A does not).
 void stage_tile(std::span<const UOp> program, ThreadLoop& l) {
   MmaTile& t = l.tile;
   const UOp& prod = program[t.acc_store].src(1).src(1);
   const UOp& x = prod.src(t.swapped ? 1 : 0);
   const UOp& y = prod.src(t.swapped ? 0 : 1);
-  if (tc_operand(x) != Scalar::Float32) return;
   std::optional<size_t> along_m, along_n;
   for (size_t j = 0; j < l.nest.size(); ++j) {
     if (l.sizes[j] % 2 != 0) continue;

@@ -231,13 +231,15 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
     EXPECT_NE(f32_text.find(piece), std::string::npos) << piece << "\n" << f32_text;
   EXPECT_FALSE(find_thread_loop(gpu_program(matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 48), {32, 48}))), true)
                    .tile.staged);  // 3 tile columns: no pairs of warps along them
-  // 4 x 4 tiles of float32: blocks of 2 x 2 warps, staged through shared memory. A steps by one along
-  // the sum (a row of 20 words a tile row), B along its columns (a row of 2 x 16 + 8 words a step).
+  // 4 x 4 tiles (of 32 x 32) of float32: blocks of 2 x 2 warps, staged through shared memory. A steps
+  // by one along the sum (a row of 20 words a tile row), B along its columns (a row of 2 x 32 + 8
+  // words a step).
   const std::vector<UOp> staged_prog =
-      gpu_program(matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 64), {32, 64})));
+      gpu_program(matmul(host(iota(128 * 32), {128, 32}), host(iota(32 * 128), {32, 128})));
   const ThreadLoop st = find_thread_loop(staged_prog, true);
   ASSERT_TRUE(st.warps && st.tile.staged);
   EXPECT_EQ(st.sizes, (std::vector<int64_t>{4, 4}));
+  EXPECT_EQ(st.tile.wm, 2);
   EXPECT_EQ(st.tile.share_m, 0u);
   EXPECT_EQ(st.tile.share_n, 1u);
   const CudaLaunch sl = cuda_launch(staged_prog);
@@ -248,11 +250,18 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
        {"for (long long block_iter = (long long)(blockIdx.x); block_iter < (long long)4; block_iter += "
         "(long long)(gridDim.x)) {",
         "warp_iter = 0 + (2 * (block_iter / 1 % 2) + mma_wid % 2) * 1 + (2 * (block_iter / 2 % 2) + mma_wid / 2) * 4;",
-        "__shared__ uint32_t mma_sah[640], mma_sal[640];", "__shared__ uint32_t mma_sbh[640], mma_sbl[640];",
-        "mma_sah[(mma_r) * 20 + mma_k] = mma_h;", "mma_sbh[(mma_k) * 40 + mma_r] = mma_h;",
-        "mma_ah[mma_i][0] = mma_sah[((mma_wid / 2 * 16 + (16 * mma_i + mma_g))) * 20 + (mma_kk + mma_lane % 4)];",
+        "__shared__ uint32_t mma_sah[1280], mma_sal[1280];", "__shared__ uint32_t mma_sbh[1152], mma_sbl[1152];",
+        "mma_sah[(mma_r) * 20 + mma_k] = mma_h;", "mma_sbh[(mma_k) * 72 + mma_r] = mma_h;",
+        "mma_ah[mma_i][0] = mma_sah[((mma_wid / 2 * 32 + (16 * mma_i + mma_g))) * 20 + (mma_kk + mma_lane % 4)];",
         "__syncthreads();"})
     EXPECT_NE(staged.find(piece), std::string::npos) << piece << "\n" << staged;
+  // Halves staged: 16-bit elements, a pair along the sum one word where A steps by one along it, two
+  // halves put together for B.
+  const std::string staged_half = render_cuda(
+      gpu_program(matmul(widened_half(dtypes::float16, {64, 32}), widened_half(dtypes::float16, {32, 64}))), "k");
+  for (const char* piece : {"__shared__ uint16_t mma_sa[", "mma_a[mma_i][0] = *(const uint32_t*)&mma_sa[",
+                            "mma_b[mma_j][0][0] = ((uint32_t)mma_sb[", "m16n8k16.row.col.f32.f16.f16.f32"})
+    EXPECT_NE(staged_half.find(piece), std::string::npos) << piece << "\n" << staged_half;
   // A sum of 30 does not step by 16: a register tile, as before.
   EXPECT_FALSE(
       find_thread_loop(gpu_program(matmul(host(iota(64 * 30), {64, 30}), host(iota(30 * 48), {30, 48}))), true).warps);
@@ -279,9 +288,12 @@ TEST(RenderCuda, GpuActionProgramsCompileWithNvcc) {
                 {bin(Op::MAX, matmul(widened_half(dtypes::float16, {32, 48}), widened_half(dtypes::float16, {48, 32})),
                      full(0, {32, 32}))});
   const UOp bf_mm = matmul(widened_half(dtypes::bfloat16, {16, 16}), widened_half(dtypes::bfloat16, {16, 64}));
-  const UOp staged_mm = matmul(host(iota(64 * 32), {64, 32}), host(iota(32 * 64), {32, 64}));  // 2 x 2 warps a block
-  for (const UOp& g : {sum(rows, {1}), max(rows, {1}), sum(rows, {0, 1}), softmax(rows), matmul(m, w),
-                       reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1}), half_mm, bf_mm, staged_mm})
+  const UOp staged_mm =
+      matmul(host(iota(128 * 32), {128, 32}), host(iota(32 * 128), {32, 128}));  // 2 x 2 warps a block
+  const UOp staged_half = matmul(widened_half(dtypes::bfloat16, {64, 32}), widened_half(dtypes::bfloat16, {32, 64}));
+  for (const UOp& g :
+       {sum(rows, {1}), max(rows, {1}), sum(rows, {0, 1}), softmax(rows), matmul(m, w),
+        reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1}), half_mm, bf_mm, staged_mm, staged_half})
     for (size_t i = 0; i < schedule({g}).size(); ++i, ++k) {
       const std::string n = std::to_string(k);
       unit += "namespace case" + n + " {\n" + render_cuda(gpu_program(g, i), "k" + n) + "}\n";
