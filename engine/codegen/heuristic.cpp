@@ -193,24 +193,17 @@ std::vector<Opt> gpu_opts(const UOp& ast) {
     return opts;
   }
   // A float32 sum of products of float16, bfloat16 or float32 loads: the tensor cores (tc refuses
-  // anything else). Float32 operands take 32 x 32 warp tiles where they pair up, staged through
-  // shared memory by blocks of 2 x 2 warps (render_c_family.h), else 16 x 16; on an H200 that gave 24.2 / 32.0 / 33.3
-  // TFLOPS at 1024^2 / 2048^2 / 4096^2 against 5.1 / 19.1 / 15.8 for 64 x 64 and 14.5 / 17.1 / 17.2 for 16 x 16. Halves
-  // (not staged) take the largest tile that leaves kGpuTcWarps warps: 64 x 64 at 2048^2 (64.9
-  // TFLOPS, 50.4 for 32 x 32), 32 x 32 at 1024^2 (27.6, 22.8 for 16 x 16), else 16 x 16.
+  // anything else). 32 x 32 warp tiles where they pair up along every output loop they fit, staged
+  // through shared memory by blocks of 2 x 2 warps (render_c_family.h), else 16 x 16. On an H200,
+  // float32 at 1024^2 / 2048^2 / 4096^2: 24.3 / 32.3 / 33.4 TFLOPS, against 5.1 / 19.2 / 16.2 for
+  // 64 x 64 and 14.3 / 17.1 / 17.2 for 16 x 16; float16: 35.8 / 66.4 / 76.5, against 15.5 / 77.4 /
+  // 68.3 and 29.9 / 40.6 / 39.3.
   if (reds.size() == 1) {
-    bool halves = false, pairs = true;  // pairs: 32 x 32 tiles come in pairs along every output loop they fit
-    for (const UOp& u : cur.toposort())
-      if (u.op() == Op::REDUCE && u.src(0).op() == Op::MUL) halves = tc_operand(u.src(0).src(0)) != Scalar::Float32;
+    bool pairs = true;
     for (const KernelAxis* a : outs)
       pairs = pairs && (a->size % (2 * kTileSize) != 0 || a->size % (4 * kTileSize) == 0);
-    const std::vector<int64_t> tiles = halves  ? std::vector<int64_t>{4 * kTileSize, 2 * kTileSize, kTileSize}
-                                       : pairs ? std::vector<int64_t>{2 * kTileSize, kTileSize}
-                                               : std::vector<int64_t>{kTileSize};
-    for (int64_t w : tiles)
-      if ((w == kTileSize || !halves || outputs / (w * w) >= kGpuTcWarps) &&
-          try_apply(cur, opts, {OptKind::Tc, reds[0]->id, w}))
-        return opts;
+    for (int64_t w : {2 * kTileSize, kTileSize})
+      if ((w == kTileSize || pairs) && try_apply(cur, opts, {OptKind::Tc, reds[0]->id, w})) return opts;
   }
   if (outputs < kGpuFewOutputs) {
     // About as many lanes as elements per lane (thread 0 folds the lanes in order), at least 32.

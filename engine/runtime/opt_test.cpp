@@ -389,26 +389,19 @@ TEST(Opt, TcRefusesWhatIsNotAContraction) {
 
 TEST(Opt, GpuHeuristicPutsContractionsOnTensorCores) {
   const OptTarget gpu{1, false, true};
+  auto tc = [&](const UOp& ast) { return choose_opts(ast, gpu); };
+  auto want = [&](const UOp& ast, int64_t w) { return std::vector<Opt>{{OptKind::Tc, kernel_axes(ast).back().id, w}}; };
+  // 32 x 32 tiles that pair up along both output loops: staged by blocks of 2 x 2 warps.
   const HalfMatmul mm = half_matmul(dtypes::bfloat16, 64, 32, 64);
-  EXPECT_EQ(choose_opts(mm.kernel.ast, gpu),
-            (std::vector<Opt>{{OptKind::Tc, kernel_axes(mm.kernel.ast).back().id, 16}}));
+  EXPECT_EQ(tc(mm.kernel.ast), want(mm.kernel.ast, 32));
   for (const Opt& o : choose_opts(mm.kernel.ast, OptTarget{2})) EXPECT_NE(o.kind, OptKind::Tc);  // a host has none
-  // 2048 x 1024 outputs: 512 warps of 64 x 64 are too few, 2048 of 32 x 32 enough; 4096 x 1024: 1024
-  // of 64 x 64 are enough.
-  const HalfMatmul small = half_matmul(dtypes::float16, 2048, 32, 1024);
-  EXPECT_EQ(choose_opts(small.kernel.ast, gpu),
-            (std::vector<Opt>{{OptKind::Tc, kernel_axes(small.kernel.ast).back().id, 32}}));
-  const HalfMatmul smaller = half_matmul(dtypes::float16, 1024, 32, 512);
-  EXPECT_EQ(choose_opts(smaller.kernel.ast, gpu),
-            (std::vector<Opt>{{OptKind::Tc, kernel_axes(smaller.kernel.ast).back().id, 16}}));
-  // float32 operands: 32 x 32 (staged by 2 x 2 warps) where the tiles pair up, else 16 x 16.
   const UOp f32 = only_kernel(matmul_kernels_sized(64, 32, 128)).ast;
-  EXPECT_EQ(choose_opts(f32, gpu), (std::vector<Opt>{{OptKind::Tc, kernel_axes(f32).back().id, 32}}));
-  const UOp odd = only_kernel(matmul_kernels_sized(96, 32, 64)).ast;  // 3 tiles of 32 rows
-  EXPECT_EQ(choose_opts(odd, gpu), (std::vector<Opt>{{OptKind::Tc, kernel_axes(odd).back().id, 16}}));
-  const HalfMatmul big = half_matmul(dtypes::float16, 4096, 32, 1024);
-  EXPECT_EQ(choose_opts(big.kernel.ast, gpu),
-            (std::vector<Opt>{{OptKind::Tc, kernel_axes(big.kernel.ast).back().id, 64}}));
+  EXPECT_EQ(tc(f32), want(f32, 32));
+  // Where they do not pair up (3 or 127 tiles of 32 rows): 16 x 16.
+  const UOp odd = only_kernel(matmul_kernels_sized(96, 32, 64)).ast;
+  EXPECT_EQ(tc(odd), want(odd, 16));
+  const HalfMatmul unpaired = half_matmul(dtypes::float16, 4064, 32, 1024);
+  EXPECT_EQ(tc(unpaired.kernel.ast), want(unpaired.kernel.ast, 16));
 }
 
 // The two kernels of a small convolution stack as the bench runs it (conv 3->16, relu, conv 16->32,
