@@ -364,6 +364,19 @@ TEST(Opt, TcTilesContractionsAndKeepsTheirBitsOnHosts) {
             << b->name << " " << to_string(tc) << " " << c.m << "x" << c.k << "x" << c.n << " element " << i;
     }
   }
+  // A slice of rows of 49: staged one element a thread (not 16-byte aligned), on every backend.
+  const Kernel sliced =
+      only_kernel(schedule({matmul(shrink(host(iota(64 * 49, 0.1f, -0.55f), {64, 49}), {0, 64, 1, 49}),
+                                   host(iota(48 * 64, 0.37f, -2.1f), {48, 64}))}));
+  const UOp sliced_tc = apply_opt(sliced.ast, {OptKind::Tc, kernel_axes(sliced.ast).back().id, 16});
+  const std::vector<float> want = floats_of(run(*all_backends()[0], sliced, sliced.ast));
+  for (const Backend* b : all_backends()) {
+    if (!b->unavailable().empty()) continue;
+    const std::vector<float> got = floats_of(run(*b, sliced, sliced_tc));
+    ASSERT_EQ(got.size(), want.size());
+    for (size_t i = 0; i < got.size(); ++i)
+      EXPECT_NEAR(got[i], want[i], 2 * 0x1p-22 * 49 * (1 + std::fabs(want[i]))) << b->name << " sliced element " << i;
+  }
 }
 
 TEST(Opt, TcRefusesWhatIsNotAContraction) {

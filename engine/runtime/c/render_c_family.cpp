@@ -505,18 +505,18 @@ std::string Renderer::expr(const UOp& u, const Subst& subst) {
   }
 }
 
-// Whether elements k and k + 1 of an index are adjacent, the first at an even offset whenever k is
-// even: the index is affine, k's coefficient 1, every other coefficient and the constant even (a
-// buffer starts 256-byte aligned), so the pair is one aligned 32-bit load.
-bool paired_along(const UOp& index, const UOp& k) {
+// Whether elements k .. k + n - 1 of an index are adjacent, the first at a multiple of n whenever k
+// is one: the index is affine, k's coefficient 1, every other coefficient and the constant multiples
+// of n (a buffer starts 256-byte aligned), so the n elements are one aligned access.
+bool aligned_along(const UOp& index, const UOp& k, int64_t n) {
   const std::optional<Sum> s = decompose(index);
-  if (!s || s->constant % 2 != 0) return false;
+  if (!s || s->constant % n != 0) return false;
   bool found = false;
   for (const Term& t : s->terms) {
     if (t.base == k) {
       found = t.coeff == 1;
       if (!found) return false;
-    } else if (t.coeff % 2 != 0 || depends_on(t.base, k)) {
+    } else if (t.coeff % n != 0 || depends_on(t.base, k)) {
       return false;
     }
   }
@@ -610,22 +610,42 @@ void Renderer::emit_stage(const UOp& x, const UOp& y) {
               {rk, "mma_k"}};
     const UOp& ix = tc_operand_index(v);
     const std::string element = slot(ix.src(0)).addr.ptr + "[(int64_t)(" + expr(ix.src(1), sub) + ")]";
+    // 16 bytes a thread (4 floats, 8 halves) where they are adjacent along the faster loop and
+    // aligned, and the block's threads take them all in whole rounds; else one element a thread.
+    const int64_t lanes = l.halves ? 8 : 4;
+    const int64_t vec =
+        aligned_along(ix.src(1), l.along_k ? rk : (a ? rm : rn), lanes) && (l.rows * 16 / lanes) % 128 == 0 ? lanes : 1;
     if (l.halves)
-      out_ << in << "__shared__ uint16_t " << name << "[" << l.size() << "];\n";
+      out_ << in << "__shared__ " << (vec > 1 ? "__align__(16) " : "") << "uint16_t " << name << "[" << l.size()
+           << "];\n";
     else
-      out_ << in << "__shared__ uint32_t " << name << "h[" << l.size() << "], " << name << "l[" << l.size() << "];\n";
+      out_ << in << "__shared__ " << (vec > 1 ? "__align__(16) " : "") << "uint32_t " << name << "h[" << l.size()
+           << "], " << name << "l[" << l.size() << "];\n";
     out_ << in << "#pragma unroll\n"
-         << in << "for (int64_t mma_q = 0; mma_q < " << l.rows * 16 / 128 << "; ++mma_q) {\n"
-         << in << "  const int64_t mma_e = 128 * mma_q + (int64_t)" << sp_->local_id << ";\n"
+         << in << "for (int64_t mma_q = 0; mma_q < " << l.rows * 16 / 128 / vec << "; ++mma_q) {\n"
+         << in << "  const int64_t mma_e = (128 * mma_q + (int64_t)" << sp_->local_id << ")"
+         << (vec > 1 ? " * " + std::to_string(vec) : "") << ";\n"
          << in << "  const int64_t mma_r = mma_e " << (l.along_k ? "/ 16" : "% " + rows) << ", mma_k = mma_e "
          << (l.along_k ? "% 16" : "/ " + rows) << ";\n";
-    if (l.halves) {
-      out_ << in << "  " << name << "[" << l.at("mma_r", "mma_k") << "] = " << element << ";\n";
+    const std::string at = l.at("mma_r", "mma_k");
+    if (l.halves && vec > 1) {
+      out_ << in << "  *(uint4*)&" << name << "[" << at << "] = *(const uint4*)&" << element << ";\n";
+    } else if (l.halves) {
+      out_ << in << "  " << name << "[" << at << "] = " << element << ";\n";
+    } else if (vec > 1) {
+      out_ << in << "  const float4 mma_v = *(const float4*)&" << element << ";\n"
+           << in << "  uint4 mma_h, mma_l;\n"
+           << in << "  mma_split(mma_v.x, mma_h.x, mma_l.x);\n"
+           << in << "  mma_split(mma_v.y, mma_h.y, mma_l.y);\n"
+           << in << "  mma_split(mma_v.z, mma_h.z, mma_l.z);\n"
+           << in << "  mma_split(mma_v.w, mma_h.w, mma_l.w);\n"
+           << in << "  *(uint4*)&" << name << "h[" << at << "] = mma_h;\n"
+           << in << "  *(uint4*)&" << name << "l[" << at << "] = mma_l;\n";
     } else {
       out_ << in << "  uint32_t mma_h, mma_l;\n"
            << in << "  mma_split(" << element << ", mma_h, mma_l);\n"
-           << in << "  " << name << "h[" << l.at("mma_r", "mma_k") << "] = mma_h;\n"
-           << in << "  " << name << "l[" << l.at("mma_r", "mma_k") << "] = mma_l;\n";
+           << in << "  " << name << "h[" << at << "] = mma_h;\n"
+           << in << "  " << name << "l[" << at << "] = mma_l;\n";
     }
     out_ << in << "}\n";
   }
@@ -657,7 +677,7 @@ size_t Renderer::emit_mma() {
   // adjacent and aligned.
   auto pair = [&](const UOp& v, const std::string& m, const std::string& n, const std::string& k0,
                   const std::string& k1) {
-    if (paired_along(tc_operand_index(v).src(1), rk)) return "*(const uint32_t*)&" + element_at(v, m, n, k0);
+    if (aligned_along(tc_operand_index(v).src(1), rk, 2)) return "*(const uint32_t*)&" + element_at(v, m, n, k0);
     return "((uint32_t)" + element_at(v, m, n, k0) + " | ((uint32_t)" + element_at(v, m, n, k1) + " << 16))";
   };
   size_t end = t.m;

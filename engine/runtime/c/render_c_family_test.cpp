@@ -250,8 +250,9 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
        {"for (long long block_iter = (long long)(blockIdx.x); block_iter < (long long)4; block_iter += "
         "(long long)(gridDim.x)) {",
         "warp_iter = 0 + (2 * (block_iter / 1 % 2) + mma_wid % 2) * 1 + (2 * (block_iter / 2 % 2) + mma_wid / 2) * 4;",
-        "__shared__ uint32_t mma_sah[1280], mma_sal[1280];", "__shared__ uint32_t mma_sbh[1152], mma_sbl[1152];",
-        "mma_sah[(mma_r) * 20 + mma_k] = mma_h;", "mma_sbh[(mma_k) * 72 + mma_r] = mma_h;",
+        "__shared__ __align__(16) uint32_t mma_sah[1280], mma_sal[1280];",
+        "__shared__ __align__(16) uint32_t mma_sbh[1152], mma_sbl[1152];", "const float4 mma_v = *(const float4*)&",
+        "*(uint4*)&mma_sah[(mma_r) * 20 + mma_k] = mma_h;", "*(uint4*)&mma_sbh[(mma_k) * 72 + mma_r] = mma_h;",
         "mma_ah[mma_i][0] = mma_sah[((mma_wid / 2 * 32 + (16 * mma_i + mma_g))) * 20 + (mma_kk + mma_lane % 4)];",
         "__syncthreads();"})
     EXPECT_NE(staged.find(piece), std::string::npos) << piece << "\n" << staged;
@@ -259,9 +260,16 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
   // halves put together for B.
   const std::string staged_half = render_cuda(
       gpu_program(matmul(widened_half(dtypes::float16, {64, 32}), widened_half(dtypes::float16, {32, 64}))), "k");
-  for (const char* piece : {"__shared__ uint16_t mma_sa[", "mma_a[mma_i][0] = *(const uint32_t*)&mma_sa[",
-                            "mma_b[mma_j][0][0] = ((uint32_t)mma_sb[", "m16n8k16.row.col.f32.f16.f16.f32"})
+  for (const char* piece : {"__shared__ __align__(16) uint16_t mma_sa[", "*(uint4*)&mma_sa[(mma_r) * 24 + mma_k] = *(",
+                            "mma_a[mma_i][0] = *(const uint32_t*)&mma_sa[", "mma_b[mma_j][0][0] = ((uint32_t)mma_sb[",
+                            "m16n8k16.row.col.f32.f16.f16.f32"})
     EXPECT_NE(staged_half.find(piece), std::string::npos) << piece << "\n" << staged_half;
+  // Rows of 33 (A a slice of them): not 16-byte aligned, so staged one element a thread.
+  const std::string unaligned = render_cuda(
+      gpu_program(matmul(shrink(host(iota(128 * 33), {128, 33}), {0, 128, 1, 33}), host(iota(32 * 128), {32, 128}))),
+      "k");
+  EXPECT_NE(unaligned.find("mma_split(v"), std::string::npos) << unaligned;
+  EXPECT_NE(unaligned.find("*(uint4*)&mma_sbh["), std::string::npos) << unaligned;  // B still is
   // A sum of 30 does not step by 16: a register tile, as before.
   EXPECT_FALSE(
       find_thread_loop(gpu_program(matmul(host(iota(64 * 30), {64, 30}), host(iota(30 * 48), {30, 48}))), true).warps);
