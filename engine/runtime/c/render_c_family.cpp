@@ -610,17 +610,20 @@ void Renderer::emit_stage(const UOp& x, const UOp& y) {
               {rk, "mma_k"}};
     const UOp& ix = tc_operand_index(v);
     const std::string element = slot(ix.src(0)).addr.ptr + "[(int64_t)(" + expr(ix.src(1), sub) + ")]";
-    // 16 bytes a thread (4 floats, 8 halves) where they are adjacent along the faster loop and
-    // aligned, and the block's threads take them all in whole rounds; else one element a thread.
-    const int64_t lanes = l.halves ? 8 : 4;
+    // Halves: 16 bytes (8 of them) a thread where they are adjacent along the faster loop and aligned,
+    // and the block's threads take them all in whole rounds; else one element a thread. Not float32:
+    // float4 loads split 4 at a time halved its speed (H200, 1024^2: 25.3 -> 13.6 TFLOPS), where halves
+    // gained (4096^2: 75.8 -> 109.6).
+    const int64_t lanes = 8;
     const int64_t vec =
-        aligned_along(ix.src(1), l.along_k ? rk : (a ? rm : rn), lanes) && (l.rows * 16 / lanes) % 128 == 0 ? lanes : 1;
+        l.halves && aligned_along(ix.src(1), l.along_k ? rk : (a ? rm : rn), lanes) && (l.rows * 16 / lanes) % 128 == 0
+            ? lanes
+            : 1;
     if (l.halves)
       out_ << in << "__shared__ " << (vec > 1 ? "__align__(16) " : "") << "uint16_t " << name << "[" << l.size()
            << "];\n";
     else
-      out_ << in << "__shared__ " << (vec > 1 ? "__align__(16) " : "") << "uint32_t " << name << "h[" << l.size()
-           << "], " << name << "l[" << l.size() << "];\n";
+      out_ << in << "__shared__ uint32_t " << name << "h[" << l.size() << "], " << name << "l[" << l.size() << "];\n";
     out_ << in << "#pragma unroll\n"
          << in << "for (int64_t mma_q = 0; mma_q < " << l.rows * 16 / 128 / vec << "; ++mma_q) {\n"
          << in << "  const int64_t mma_e = (128 * mma_q + (int64_t)" << sp_->local_id << ")"
@@ -632,15 +635,6 @@ void Renderer::emit_stage(const UOp& x, const UOp& y) {
       out_ << in << "  *(uint4*)&" << name << "[" << at << "] = *(const uint4*)&" << element << ";\n";
     } else if (l.halves) {
       out_ << in << "  " << name << "[" << at << "] = " << element << ";\n";
-    } else if (vec > 1) {
-      out_ << in << "  const float4 mma_v = *(const float4*)&" << element << ";\n"
-           << in << "  uint4 mma_h, mma_l;\n"
-           << in << "  mma_split(mma_v.x, mma_h.x, mma_l.x);\n"
-           << in << "  mma_split(mma_v.y, mma_h.y, mma_l.y);\n"
-           << in << "  mma_split(mma_v.z, mma_h.z, mma_l.z);\n"
-           << in << "  mma_split(mma_v.w, mma_h.w, mma_l.w);\n"
-           << in << "  *(uint4*)&" << name << "h[" << at << "] = mma_h;\n"
-           << in << "  *(uint4*)&" << name << "l[" << at << "] = mma_l;\n";
     } else {
       out_ << in << "  uint32_t mma_h, mma_l;\n"
            << in << "  mma_split(" << element << ", mma_h, mma_l);\n"

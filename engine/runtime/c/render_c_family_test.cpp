@@ -194,6 +194,12 @@ UOp widened_half(DType dt, const Shape& shape) {
 // A float16 contraction (64 x 32 @ 32 x 48, stored as float16): the heuristic's tc action makes
 // 4 x 3 tiles of 16 x 16, each a warp's; its sum steps by 16 through mma.sync, two m16n8k16 each;
 // each thread stores its 8 elements. Without tensor cores (opencl) the tiles are ordinary loops.
+// A float16 contraction whose A is a slice of rows of 40 from column 1 (64 x 32 @ 32 x 64).
+UOp unaligned_halves() {
+  return matmul(shrink(widened_half(dtypes::float16, {64, 40}), {0, 64, 1, 33}),
+                widened_half(dtypes::float16, {32, 64}));
+}
+
 TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
   const UOp mm = UOp::make(Op::CAST, dtypes::float16,
                            {matmul(widened_half(dtypes::float16, {64, 32}), widened_half(dtypes::float16, {32, 48}))});
@@ -250,9 +256,8 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
        {"for (long long block_iter = (long long)(blockIdx.x); block_iter < (long long)4; block_iter += "
         "(long long)(gridDim.x)) {",
         "warp_iter = 0 + (2 * (block_iter / 1 % 2) + mma_wid % 2) * 1 + (2 * (block_iter / 2 % 2) + mma_wid / 2) * 4;",
-        "__shared__ __align__(16) uint32_t mma_sah[1280], mma_sal[1280];",
-        "__shared__ __align__(16) uint32_t mma_sbh[1152], mma_sbl[1152];", "const float4 mma_v = *(const float4*)&",
-        "*(uint4*)&mma_sah[(mma_r) * 20 + mma_k] = mma_h;", "*(uint4*)&mma_sbh[(mma_k) * 72 + mma_r] = mma_h;",
+        "__shared__ uint32_t mma_sah[1280], mma_sal[1280];", "__shared__ uint32_t mma_sbh[1152], mma_sbl[1152];",
+        "mma_sah[(mma_r) * 20 + mma_k] = mma_h;", "mma_sbh[(mma_k) * 72 + mma_r] = mma_h;",
         "mma_ah[mma_i][0] = mma_sah[((mma_wid / 2 * 32 + (16 * mma_i + mma_g))) * 20 + (mma_kk + mma_lane % 4)];",
         "__syncthreads();"})
     EXPECT_NE(staged.find(piece), std::string::npos) << piece << "\n" << staged;
@@ -264,12 +269,11 @@ TEST(RenderCuda, TensorCoreTileIsAWarpOfMma) {
                             "mma_a[mma_i][0] = *(const uint32_t*)&mma_sa[", "mma_b[mma_j][0][0] = ((uint32_t)mma_sb[",
                             "m16n8k16.row.col.f32.f16.f16.f32"})
     EXPECT_NE(staged_half.find(piece), std::string::npos) << piece << "\n" << staged_half;
-  // Rows of 33 (A a slice of them): not 16-byte aligned, so staged one element a thread.
-  const std::string unaligned = render_cuda(
-      gpu_program(matmul(shrink(host(iota(128 * 33), {128, 33}), {0, 128, 1, 33}), host(iota(32 * 128), {32, 128}))),
-      "k");
-  EXPECT_NE(unaligned.find("mma_split(v"), std::string::npos) << unaligned;
-  EXPECT_NE(unaligned.find("*(uint4*)&mma_sbh["), std::string::npos) << unaligned;  // B still is
+  // Halves in rows of 40, A a slice of them from column 1: not 16-byte aligned, so A is staged one
+  // element a thread (B still 8).
+  const std::string unaligned = render_cuda(gpu_program(unaligned_halves()), "k");
+  EXPECT_NE(unaligned.find("  mma_sa[(mma_r) * 24 + mma_k] = v"), std::string::npos) << unaligned;
+  EXPECT_NE(unaligned.find("*(uint4*)&mma_sb[(mma_k) * 72 + mma_r] = *("), std::string::npos) << unaligned;
   // A sum of 30 does not step by 16: a register tile, as before.
   EXPECT_FALSE(
       find_thread_loop(gpu_program(matmul(host(iota(64 * 30), {64, 30}), host(iota(30 * 48), {30, 48}))), true).warps);
@@ -299,9 +303,9 @@ TEST(RenderCuda, GpuActionProgramsCompileWithNvcc) {
   const UOp staged_mm =
       matmul(host(iota(128 * 32), {128, 32}), host(iota(32 * 128), {32, 128}));  // 2 x 2 warps a block
   const UOp staged_half = matmul(widened_half(dtypes::bfloat16, {64, 32}), widened_half(dtypes::bfloat16, {32, 64}));
-  for (const UOp& g :
-       {sum(rows, {1}), max(rows, {1}), sum(rows, {0, 1}), softmax(rows), matmul(m, w),
-        reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1}), half_mm, bf_mm, staged_mm, staged_half})
+  for (const UOp& g : {sum(rows, {1}), max(rows, {1}), sum(rows, {0, 1}), softmax(rows), matmul(m, w),
+                       reduce(Op::ADD, UOp::make(Op::CAST, dtypes::int32, {rows}), {1}), half_mm, bf_mm, staged_mm,
+                       staged_half, unaligned_halves()})
     for (size_t i = 0; i < schedule({g}).size(); ++i, ++k) {
       const std::string n = std::to_string(k);
       unit += "namespace case" + n + " {\n" + render_cuda(gpu_program(g, i), "k" + n) + "}\n";
