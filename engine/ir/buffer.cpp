@@ -8,6 +8,9 @@
 #include "engine/support/error.h"
 
 namespace anvil {
+
+DeviceCopy::~DeviceCopy() = default;
+
 namespace {
 
 void check_element(const Buffer& b, size_t i) {
