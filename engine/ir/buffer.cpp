@@ -11,6 +11,11 @@ namespace anvil {
 
 DeviceCopy::~DeviceCopy() = default;
 
+bool device_residency_enabled() {
+  static const bool enabled = env_int("ANVIL_DEVICE_RESIDENT", 1) != 0;
+  return enabled;
+}
+
 namespace {
 
 void check_element(const Buffer& b, size_t i) {

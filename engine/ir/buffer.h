@@ -32,6 +32,10 @@ struct DeviceCopy {
   std::atomic<bool> current{false};
 };
 
+// Whether device runtimes may keep copies between runs at all: ANVIL_DEVICE_RESIDENT=0 turns it off
+// (every run copies every slot in, as before), to measure what residency buys or rule it out.
+bool device_residency_enabled();
+
 // The device runtimes that may keep a copy of a buffer: at most one copy each.
 enum class DeviceRuntime : uint8_t { cuda, opencl };
 inline constexpr size_t kDeviceRuntimes = 2;
@@ -57,7 +61,7 @@ class DeviceResidency {
 
   // The owner vouches that the bytes change only where host_changed() is called from now on.
   void keep_between_runs() { kept_ = true; }
-  bool kept() const { return kept_; }
+  bool kept() const { return kept_ && device_residency_enabled(); }
   // The host bytes changed: every device copy is stale; their allocations stay for reuse.
   void host_changed() {
     for (auto& c : copies_)
