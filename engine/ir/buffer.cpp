@@ -8,6 +8,14 @@
 #include "engine/support/error.h"
 
 namespace anvil {
+
+DeviceCopy::~DeviceCopy() = default;
+
+bool device_residency_enabled() {
+  static const bool enabled = env_int("ANVIL_DEVICE_RESIDENT", 1) != 0;
+  return enabled;
+}
+
 namespace {
 
 void check_element(const Buffer& b, size_t i) {

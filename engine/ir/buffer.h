@@ -2,8 +2,10 @@
 // Host buffers: `count` scalars of one dtype as little-endian bytes, with a poison mask. The
 // interpreter runs kernels on them, ref evaluates on them, tensors keep their data in them.
 #include <algorithm>
+#include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <span>
 #include <type_traits>
 #include <vector>
@@ -18,6 +20,71 @@ namespace anvil {
 size_t max_buffer_bytes();
 void set_max_buffer_bytes(size_t bytes);
 
+// A device runtime's copy of a buffer's bytes, kept between runs (see DeviceResidency). Each runtime
+// subclasses it with its device memory, freed in its destructor.
+struct DeviceCopy {
+  DeviceCopy() = default;
+  DeviceCopy(const DeviceCopy&) = delete;
+  DeviceCopy& operator=(const DeviceCopy&) = delete;
+  virtual ~DeviceCopy();
+  // The device bytes equal the host bytes. Atomic because host_changed() and a runtime's write-back mark
+  // every runtime's copy, each of which is otherwise touched only under its own runtime's run mutex.
+  std::atomic<bool> current{false};
+};
+
+// Whether device runtimes may keep copies between runs at all: ANVIL_DEVICE_RESIDENT=0 turns it off
+// (every run copies every slot in, as before), to measure what residency buys or rule it out.
+bool device_residency_enabled();
+
+// The device runtimes that may keep a copy of a buffer: at most one copy each.
+enum class DeviceRuntime : uint8_t { cuda, opencl };
+inline constexpr size_t kDeviceRuntimes = 2;
+
+// A buffer's device copies. Host bytes stay authoritative: a copy is a cache, trusted only on a buffer
+// whose owner vouches (keep_between_runs) that its bytes change only where host_changed() is called.
+// A buffer not kept gets no copy: a runtime copies it in and out on every run.
+class DeviceResidency {
+ public:
+  DeviceResidency() = default;
+  // A copy of a buffer starts with no device state and is not kept: whoever holds it may write its
+  // bytes without telling anyone. Assigning into a buffer drops its device state for the same reason.
+  DeviceResidency(const DeviceResidency&) noexcept {}
+  DeviceResidency(DeviceResidency&&) noexcept {}
+  DeviceResidency& operator=(const DeviceResidency&) noexcept {
+    drop();
+    return *this;
+  }
+  DeviceResidency& operator=(DeviceResidency&&) noexcept {
+    drop();
+    return *this;
+  }
+
+  // The owner vouches that the bytes change only where host_changed() is called from now on.
+  void keep_between_runs() { kept_ = true; }
+  bool kept() const { return kept_ && device_residency_enabled(); }
+  // The host bytes changed: every device copy is stale; their allocations stay for reuse.
+  void host_changed() {
+    for (auto& c : copies_)
+      if (c) c->current = false;
+  }
+  // A runtime's own copy (null if none); only that runtime touches it, under its run mutex.
+  std::shared_ptr<DeviceCopy>& copy(DeviceRuntime runtime) { return copies_[static_cast<size_t>(runtime)]; }
+  // The copies of every runtime but one are stale (that runtime wrote the host bytes from its copy).
+  void host_changed_except(DeviceRuntime runtime) {
+    for (size_t i = 0; i < kDeviceRuntimes; ++i)
+      if (i != static_cast<size_t>(runtime) && copies_[i]) copies_[i]->current = false;
+  }
+  // Not kept, no device copies.
+  void drop() {
+    kept_ = false;
+    for (auto& c : copies_) c.reset();
+  }
+
+ private:
+  bool kept_ = false;
+  std::shared_ptr<DeviceCopy> copies_[kDeviceRuntimes];
+};
+
 // Host memory of `count` scalar elements of `dtype`, little-endian, with a poison mask: a poison
 // value stored to memory marks its element, and loading it back gives poison.
 struct Buffer {
@@ -26,6 +93,7 @@ struct Buffer {
   // count * itemsize(dtype); in test builds flush against a guard page (engine/support/guarded.h)
   std::vector<uint8_t, GuardedAllocator<uint8_t>> bytes;
   std::vector<uint8_t> poison;  // count entries; nonzero: the element holds poison
+  DeviceResidency device;       // device copies of `bytes` kept between runs, if the owner allows
 
   Buffer() = default;
   Buffer(DType dtype, size_t count);  // zeroed, no poison

@@ -52,11 +52,17 @@ std::shared_ptr<Buffer> pool_allocate(DType dtype, size_t count) {
       --p.stats.pooled;
       ++p.stats.reused;
       std::fill(b->poison.begin(), b->poison.end(), 0);
+      // Its next writer may be a host backend, which never marks device copies: stale from here on.
+      b->device.host_changed();
       return std::shared_ptr<Buffer>(b.release(), give_back);
     }
     ++p.stats.fresh;
   }
-  return std::shared_ptr<Buffer>(new Buffer(dtype, count), give_back);
+  // Realize's outputs change only through a backend's run, and a device run marks the copies it makes stale
+  // or current: device runtimes may keep copies between runs.
+  auto fresh = std::shared_ptr<Buffer>(new Buffer(dtype, count), give_back);
+  fresh->device.keep_between_runs();
+  return fresh;
 }
 
 PoolStats pool_stats() {

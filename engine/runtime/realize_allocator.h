@@ -16,6 +16,8 @@ struct PoolStats {
 };
 
 // A zero-initialized-or-reused buffer (contents unspecified, no poison); returns to the pool when freed.
+// Kept between runs (Buffer::device): its bytes must change only through a backend's run; a reused
+// one comes with its device copies stale (kept for reuse of their memory).
 std::shared_ptr<Buffer> pool_allocate(DType dtype, size_t count);
 PoolStats pool_stats();
 void pool_clear();  // frees every pooled buffer

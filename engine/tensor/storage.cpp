@@ -42,6 +42,9 @@ int64_t new_buffer_uid() {
 }
 
 void register_storage(int64_t uid, std::shared_ptr<Buffer> buffer) {
+  // Registered storage is immutable (tensors are values; setitem and assign rebind to new storage), so
+  // device runtimes may keep copies of it between runs.
+  if (buffer) buffer->device.keep_between_runs();
   Registry& r = registry();
   std::lock_guard<std::mutex> lock(r.mu);
   Entry& e = r.entries[uid];

@@ -18,7 +18,8 @@ namespace anvil {
 int64_t new_buffer_uid();
 
 // Registers the storage of a uid; the registry keeps it alive until it is claimed. Registering a
-// uid twice replaces its storage.
+// uid twice replaces its storage. Its bytes must not change from then on (device runtimes keep copies
+// of them between runs: Buffer::device); a writer calls buffer->device.host_changed().
 void register_storage(int64_t uid, std::shared_ptr<Buffer> buffer);
 
 // The storage of a uid, or null if none is registered (or its owners are gone). Does not claim.

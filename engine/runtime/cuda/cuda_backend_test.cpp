@@ -19,6 +19,7 @@
 #include "engine/runtime/backend.h"
 #include "engine/runtime/cuda/cuda_runtime.h"
 #include "engine/runtime/cuda/render_cuda.h"
+#include "engine/runtime/device_residency_test_util.h"
 #include "engine/runtime/interp/program.h"
 #include "engine/runtime/realize.h"
 #include "engine/schedule/graph_test_util.h"
@@ -370,6 +371,29 @@ TEST(CudaDevice, RealizeOnCudaMatchesInterp) {
   const std::vector<float> got = values_of(realize_graph_on(cuda(), softmax(m), {}));
   ASSERT_EQ(got.size(), want.size());
   for (size_t i = 0; i < want.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-6f) << i;
+}
+
+// Device residency (issue 9): kept buffers are copied in once and trusted while current; nothing else is.
+int64_t upload_bytes() { return cuda_run_stats().upload_bytes; }
+
+TEST(CudaDevice, SumOfAKeptBufferCopiesItInOnce) {
+  REQUIRE_DEVICE();
+  residency_test::expect_sum_copies_x_in_once("cuda", &upload_bytes);
+}
+
+TEST(CudaDevice, PoolBufferRewrittenByInterpIsCopiedInAgain) {
+  REQUIRE_DEVICE();
+  residency_test::expect_pool_reuse_by_a_host_backend_copies_in_again("cuda");
+}
+
+TEST(CudaDevice, BufferCopyCarriesNoDeviceState) {
+  REQUIRE_DEVICE();
+  residency_test::expect_buffer_copy_has_no_device_state("cuda");
+}
+
+TEST(CudaDevice, HandMadeBuffersAreCopiedInEveryRun) {
+  REQUIRE_DEVICE();
+  residency_test::expect_hand_made_buffers_copied_in_every_run(cuda(), &upload_bytes);
 }
 
 }  // namespace

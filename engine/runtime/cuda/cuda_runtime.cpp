@@ -157,6 +157,8 @@ struct Driver {
   std::mutex run_mutex;                     // one run at a time on the default stream
   CUevent start = nullptr, stop = nullptr;  // around each launch (made on the first run), under run_mutex
   CudaRunStats stats;                       // under run_mutex
+  CUdeviceptr vars = 0;                     // every run's vars, grown as needed; under run_mutex
+  size_t vars_bytes = 0;
 };
 
 // "CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected)", or the bare number before the
@@ -338,6 +340,17 @@ struct DeviceAllocations {
   }
 };
 
+// A buffer's device copy kept between runs (Buffer::device). Freed on whichever thread drops the
+// buffer: the context is made current there first; an error (the driver gone at exit) leaks nothing that matters.
+struct CudaCopy final : DeviceCopy {
+  CUdeviceptr ptr = 0;
+  size_t bytes = 0;  // the host bytes it mirrors (the allocation is at least 1)
+  ~CudaCopy() override {
+    const Driver& d = driver();
+    if (ptr && d.set_current(d.context) == CUDA_SUCCESS) d.mem_free(ptr);
+  }
+};
+
 class Kernel final : public CudaKernel {
  public:
   // The module is never unloaded: the in-process cache holds every kernel until exit.
@@ -358,19 +371,54 @@ class Kernel final : public CudaKernel {
       check(d, d.event_create(&d.start, CU_EVENT_DEFAULT), "cuEventCreate");
       check(d, d.event_create(&d.stop, CU_EVENT_DEFAULT), "cuEventCreate");
     }
-    DeviceAllocations mem{d, {}};
+    DeviceAllocations mem{d, {}};  // slots of buffers not kept
     std::vector<CUdeviceptr> args;
+    std::vector<CudaCopy*> copies(static_cast<size_t>(num_slots), nullptr);  // null: a buffer not kept
     for (int64_t s = 0; s < num_slots; ++s) {
-      const Buffer& b = *buffers[static_cast<size_t>(s)];
-      args.push_back(mem.alloc(b.bytes.size()));
-      if (!b.bytes.empty())
-        check(d, d.copy_to_device(args.back(), b.bytes.data(), b.bytes.size()),
-              "cuMemcpyHtoD of buffer " + std::to_string(s));
+      const auto i = static_cast<size_t>(s);
+      Buffer& b = *buffers[i];
+      if (b.device.kept()) {
+        std::shared_ptr<DeviceCopy>& slot = b.device.copy(DeviceRuntime::cuda);
+        // Only this runtime sets its slot, so the copy is a CudaCopy.
+        if (!slot || static_cast<CudaCopy&>(*slot).bytes != b.bytes.size()) {
+          slot.reset();  // the old allocation first: device memory may not hold both
+          auto made = std::make_shared<CudaCopy>();
+          check(d, d.mem_alloc(&made->ptr, std::max<size_t>(b.bytes.size(), 1)),
+                "cuMemAlloc of " + std::to_string(b.bytes.size()) + " bytes");
+          made->bytes = b.bytes.size();
+          slot = std::move(made);
+        }
+        copies[i] = static_cast<CudaCopy*>(slot.get());
+        args.push_back(copies[i]->ptr);
+      } else {
+        args.push_back(mem.alloc(b.bytes.size()));
+      }
+      if (!copies[i] || !copies[i]->current) {
+        if (!b.bytes.empty()) {
+          check(d, d.copy_to_device(args.back(), b.bytes.data(), b.bytes.size()),
+                "cuMemcpyHtoD of buffer " + std::to_string(s));
+          ++d.stats.uploads;
+          d.stats.upload_bytes += static_cast<int64_t>(b.bytes.size());
+        }
+        if (copies[i]) copies[i]->current = true;  // a slot read twice is copied in once
+      }
     }
+    // The kernel changes the stored copies: current again only once the host has their bytes (a kernel
+    // that faults leaves them stale).
+    for (int64_t s : stored)
+      if (CudaCopy* c = copies[static_cast<size_t>(s)]) c->current = false;
     std::vector<long long> values(vars.begin(), vars.end());
     if (values.empty()) values.push_back(0);
-    args.push_back(mem.alloc(values.size() * sizeof(long long)));
-    check(d, d.copy_to_device(args.back(), values.data(), values.size() * sizeof(long long)), "cuMemcpyHtoD of vars");
+    const size_t vars_bytes = values.size() * sizeof(long long);
+    if (d.vars_bytes < vars_bytes) {
+      if (d.vars) d.mem_free(d.vars);
+      d.vars = 0;
+      d.vars_bytes = 0;
+      check(d, d.mem_alloc(&d.vars, vars_bytes), "cuMemAlloc of vars");
+      d.vars_bytes = vars_bytes;
+    }
+    args.push_back(d.vars);
+    check(d, d.copy_to_device(args.back(), values.data(), vars_bytes), "cuMemcpyHtoD of vars");
     std::vector<void*> params;
     for (CUdeviceptr& p : args) params.push_back(&p);
     float kernel_ms = 0;
@@ -389,6 +437,13 @@ class Kernel final : public CudaKernel {
       if (!b.bytes.empty())
         check(d, d.copy_to_host(b.bytes.data(), args[static_cast<size_t>(s)], b.bytes.size()),
               "cuMemcpyDtoH of buffer " + std::to_string(s));
+    }
+    // The host now holds what the kernel stored: this runtime's copies equal it, every other runtime's is stale.
+    for (int64_t s : stored) {
+      CudaCopy* c = copies[static_cast<size_t>(s)];
+      if (!c) continue;
+      buffers[static_cast<size_t>(s)]->device.host_changed_except(DeviceRuntime::cuda);
+      c->current = true;
     }
     ++d.stats.runs;
     d.stats.kernel_seconds += kernel_ms / 1e3;

@@ -74,8 +74,9 @@ NvrtcImage nvrtc_compile(const std::string& source, const std::string& arch, con
 
 // A loaded kernel. run() copies every slot to device memory, launches `grid` blocks of `block`
 // threads (none when either is 0), waits, and copies back the slots in `stored`; `vars` go to the
-// device as one array (at least one element). Runs are serialized. A driver error (a fault in the
-// kernel, out of memory) raises anvil::Error with the driver's error name and string.
+// device as one array (at least one element). A slot whose buffer is kept between runs (Buffer::device)
+// keeps its device copy on the buffer and is copied in only when that copy is not current. Runs are serialized. A
+// driver error (a fault in the kernel, out of memory) raises anvil::Error with the driver's error name and string.
 class CudaKernel {
  public:
   virtual ~CudaKernel() = default;
@@ -85,11 +86,14 @@ class CudaKernel {
 
 // What the kernel runs of this process took: `kernel_seconds` between CUDA events recorded just
 // before and after each launch (the device's time for the kernel alone, buffers already there),
-// `run_seconds` the whole CudaKernel::run on the host (allocation, copies in and out, launch, wait).
+// `run_seconds` the whole CudaKernel::run on the host (allocation, copies in and out, launch, wait);
+// `uploads` the host->device copies of slots, `upload_bytes` their bytes.
 struct CudaRunStats {
   int64_t runs = 0;
   double kernel_seconds = 0;
   double run_seconds = 0;
+  int64_t uploads = 0;
+  int64_t upload_bytes = 0;
 };
 CudaRunStats cuda_run_stats();
 

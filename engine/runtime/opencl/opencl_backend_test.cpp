@@ -16,6 +16,7 @@
 #include "engine/codegen/linearize.h"
 #include "engine/codegen/opt.h"
 #include "engine/runtime/backend.h"
+#include "engine/runtime/device_residency_test_util.h"
 #include "engine/runtime/interp/program.h"
 #include "engine/runtime/kernel_cache.h"
 #include "engine/runtime/opencl/opencl_runtime.h"
@@ -293,6 +294,29 @@ TEST(OpenClBackend, PoclCacheUnderKernelCache) {
   ASSERT_NE(dir, nullptr);
   EXPECT_EQ(std::filesystem::path(dir), kernel_cache_dir() / "pocl");
   EXPECT_TRUE(std::filesystem::is_directory(dir));
+}
+
+// Device residency (issue 9): kept buffers are copied in once and trusted while current; nothing else is.
+int64_t upload_bytes() { return opencl_run_stats().upload_bytes; }
+
+TEST(OpenClBackend, SumOfAKeptBufferCopiesItInOnce) {
+  REQUIRE_DEVICE();
+  residency_test::expect_sum_copies_x_in_once("opencl", &upload_bytes);
+}
+
+TEST(OpenClBackend, PoolBufferRewrittenByInterpIsCopiedInAgain) {
+  REQUIRE_DEVICE();
+  residency_test::expect_pool_reuse_by_a_host_backend_copies_in_again("opencl");
+}
+
+TEST(OpenClBackend, BufferCopyCarriesNoDeviceState) {
+  REQUIRE_DEVICE();
+  residency_test::expect_buffer_copy_has_no_device_state("opencl");
+}
+
+TEST(OpenClBackend, HandMadeBuffersAreCopiedInEveryRun) {
+  REQUIRE_DEVICE();
+  residency_test::expect_hand_made_buffers_copied_in_every_run(opencl(), &upload_bytes);
 }
 
 }  // namespace

@@ -42,7 +42,19 @@ struct Device {
   cl_device_id device = nullptr;
   cl_context context = nullptr;
   cl_command_queue queue = nullptr;
-  std::mutex run_mutex;  // one queue and shared cl_kernel objects: one run at a time
+  std::mutex run_mutex;   // one queue and shared cl_kernel objects: one run at a time
+  cl_mem vars = nullptr;  // every run's vars, grown as needed; under run_mutex
+  size_t vars_bytes = 0;
+  OpenClRunStats stats;  // under run_mutex
+};
+
+// A buffer's device copy kept between runs (Buffer::device).
+struct ClCopy final : DeviceCopy {
+  cl_mem mem = nullptr;
+  size_t bytes = 0;  // the host bytes it mirrors (the allocation is at least 1: OpenCL has no empty buffers)
+  ~ClCopy() override {
+    if (mem) clReleaseMemObject(mem);
+  }
 };
 
 void set_pocl_cache_dir() {
@@ -122,32 +134,65 @@ class Kernel final : public OpenClKernel {
         << "opencl: the kernel takes " << num_slots << " buffers, run got " << buffers.size();
     Device& d = device();
     std::lock_guard<std::mutex> lock(d.run_mutex);
-    std::vector<cl_mem> mems;
+    std::vector<cl_mem> mems(static_cast<size_t>(num_slots), nullptr);
+    std::vector<ClCopy*> copies(static_cast<size_t>(num_slots), nullptr);  // null: a buffer not kept
+    std::vector<cl_mem> temporary;
     // Released on every path out (an ANVIL_CHECK aborts, but a future Error must not leak them).
     struct Release {
       std::vector<cl_mem>& m;
       ~Release() {
         for (cl_mem x : m) clReleaseMemObject(x);
       }
-    } release{mems};
+    } release{temporary};
     cl_int err = CL_SUCCESS;
     for (int64_t s = 0; s < num_slots; ++s) {
-      Buffer& b = *buffers[static_cast<size_t>(s)];
+      const auto i = static_cast<size_t>(s);
+      Buffer& b = *buffers[i];
       const size_t bytes = std::max<size_t>(b.bytes.size(), 1);  // OpenCL has no empty buffers
-      mems.push_back(clCreateBuffer(d.context, CL_MEM_READ_WRITE, bytes, nullptr, &err));
-      check(err, "clCreateBuffer");
-      if (!b.bytes.empty())
-        check(clEnqueueWriteBuffer(d.queue, mems.back(), CL_FALSE, 0, b.bytes.size(), b.bytes.data(), 0, nullptr,
-                                   nullptr),
+      if (b.device.kept()) {
+        std::shared_ptr<DeviceCopy>& slot = b.device.copy(DeviceRuntime::opencl);
+        // Only this runtime sets its slot, so the copy is a ClCopy.
+        if (!slot || static_cast<ClCopy&>(*slot).bytes != b.bytes.size()) {
+          auto made = std::make_shared<ClCopy>();
+          made->mem = clCreateBuffer(d.context, CL_MEM_READ_WRITE, bytes, nullptr, &err);
+          check(err, "clCreateBuffer");
+          made->bytes = b.bytes.size();
+          slot = std::move(made);
+        }
+        copies[i] = static_cast<ClCopy*>(slot.get());
+        mems[i] = copies[i]->mem;
+      } else {
+        mems[i] = clCreateBuffer(d.context, CL_MEM_READ_WRITE, bytes, nullptr, &err);
+        check(err, "clCreateBuffer");
+        temporary.push_back(mems[i]);
+      }
+      if (!copies[i] || !copies[i]->current) {
+        if (!b.bytes.empty()) {
+          check(
+              clEnqueueWriteBuffer(d.queue, mems[i], CL_FALSE, 0, b.bytes.size(), b.bytes.data(), 0, nullptr, nullptr),
               "clEnqueueWriteBuffer");
-      check(clSetKernelArg(kernel_, static_cast<cl_uint>(s), sizeof(cl_mem), &mems.back()), "clSetKernelArg");
+          ++d.stats.uploads;
+          d.stats.upload_bytes += static_cast<int64_t>(b.bytes.size());
+        }
+        if (copies[i]) copies[i]->current = true;  // a slot read twice is uploaded once
+      }
+      check(clSetKernelArg(kernel_, static_cast<cl_uint>(s), sizeof(cl_mem), &mems[i]), "clSetKernelArg");
     }
+    // The kernel changes the stored copies: current again only once the host has their bytes.
+    for (int64_t s : stored)
+      if (ClCopy* c = copies[static_cast<size_t>(s)]) c->current = false;
     std::vector<cl_long> values(vars.begin(), vars.end());
     if (values.empty()) values.push_back(0);
-    mems.push_back(clCreateBuffer(d.context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, values.size() * sizeof(cl_long),
-                                  values.data(), &err));
-    check(err, "clCreateBuffer (vars)");
-    check(clSetKernelArg(kernel_, static_cast<cl_uint>(num_slots), sizeof(cl_mem), &mems.back()), "clSetKernelArg");
+    const size_t vars_bytes = values.size() * sizeof(cl_long);
+    if (d.vars_bytes < vars_bytes) {
+      if (d.vars) clReleaseMemObject(d.vars);
+      d.vars = clCreateBuffer(d.context, CL_MEM_READ_ONLY, vars_bytes, nullptr, &err);
+      d.vars_bytes = err == CL_SUCCESS ? vars_bytes : 0;
+      check(err, "clCreateBuffer (vars)");
+    }
+    check(clEnqueueWriteBuffer(d.queue, d.vars, CL_FALSE, 0, vars_bytes, values.data(), 0, nullptr, nullptr),
+          "clEnqueueWriteBuffer (vars)");
+    check(clSetKernelArg(kernel_, static_cast<cl_uint>(num_slots), sizeof(cl_mem), &d.vars), "clSetKernelArg");
     if (global_size > 0) {
       const size_t global = static_cast<size_t>(global_size), local = static_cast<size_t>(local_size);
       check(clEnqueueNDRangeKernel(d.queue, kernel_, 1, nullptr, &global, local_size > 0 ? &local : nullptr, 0, nullptr,
@@ -162,6 +207,14 @@ class Kernel final : public OpenClKernel {
               "clEnqueueReadBuffer");
     }
     check(clFinish(d.queue), "clFinish");
+    ++d.stats.runs;
+    // The host now holds what the kernel stored: this runtime's copies equal it, every other runtime's is stale.
+    for (int64_t s : stored) {
+      ClCopy* c = copies[static_cast<size_t>(s)];
+      if (!c) continue;
+      buffers[static_cast<size_t>(s)]->device.host_changed_except(DeviceRuntime::opencl);
+      c->current = true;
+    }
   }
 
  private:
@@ -172,6 +225,12 @@ class Kernel final : public OpenClKernel {
 }  // namespace
 
 const OpenClDeviceInfo& opencl_device_info() { return device().info; }
+
+OpenClRunStats opencl_run_stats() {
+  Device& d = device();
+  std::lock_guard<std::mutex> lock(d.run_mutex);
+  return d.stats;
+}
 
 std::shared_ptr<OpenClKernel> opencl_build(const std::string& source, const std::string& options,
                                            const std::string& fn_name, double* build_seconds) {

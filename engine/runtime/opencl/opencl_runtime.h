@@ -27,13 +27,22 @@ const OpenClDeviceInfo& opencl_device_info();
 
 // A built kernel. run() uploads every slot, launches `global_size` work-items (none when 0) in
 // work-groups of `local_size` (0: the implementation's choice), and downloads the slots in `stored`; concurrent runs
-// are serialized (one queue, one cl_kernel).
+// are serialized (one queue, one cl_kernel). A slot whose buffer is kept between runs (Buffer::device) keeps
+// its device copy on the buffer and is uploaded only when that copy is not current.
 class OpenClKernel {
  public:
   virtual ~OpenClKernel() = default;
   virtual void run(std::span<Buffer* const> buffers, int64_t num_slots, const std::vector<int64_t>& vars,
                    int64_t global_size, int64_t local_size, const std::vector<int64_t>& stored) = 0;
 };
+
+// What the kernel runs of this process did: `uploads` host->device copies of slots, `upload_bytes` their bytes.
+struct OpenClRunStats {
+  int64_t runs = 0;
+  int64_t uploads = 0;
+  int64_t upload_bytes = 0;
+};
+OpenClRunStats opencl_run_stats();
 
 // Builds `source` with `options` for the device and finds kernel `fn_name`. A build failure is an
 // engine bug (ANVIL_CHECK with the source and PoCL's log). Sets `build_seconds` to the build time.
