@@ -626,8 +626,10 @@ void Renderer::emit_stage(const UOp& x, const UOp& y) {
       out_ << in << "__shared__ uint32_t " << name << "h[" << l.size() << "], " << name << "l[" << l.size() << "];\n";
     out_ << in << "#pragma unroll\n"
          << in << "for (int64_t mma_q = 0; mma_q < " << l.rows * 16 / 128 / vec << "; ++mma_q) {\n"
-         << in << "  const int64_t mma_e = (128 * mma_q + (int64_t)" << sp_->local_id << ")"
-         << (vec > 1 ? " * " + std::to_string(vec) : "") << ";\n"
+         << in << "  const int64_t mma_e = "
+         << (vec > 1 ? "(128 * mma_q + (int64_t)" + std::string(sp_->local_id) + ") * " + std::to_string(vec)
+                     : "128 * mma_q + (int64_t)" + std::string(sp_->local_id))
+         << ";\n"
          << in << "  const int64_t mma_r = mma_e " << (l.along_k ? "/ 16" : "% " + rows) << ", mma_k = mma_e "
          << (l.along_k ? "% 16" : "/ " + rows) << ";\n";
     const std::string at = l.at("mma_r", "mma_k");
