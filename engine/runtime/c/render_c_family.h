@@ -54,12 +54,12 @@ struct MmaTile {
   size_t out_store = 0;        // the global store after the sum
   bool swapped = false;        // the product's second operand is the one free of n (the A matrix)
   int64_t wm = 1, wn = 1;      // the warp's tile in 16 x 16 blocks (m and n tile loops of 16 wm, 16 wn)
-  // Staged: the 4 warps of a block are 2 x 2 tiles that share their operands
-  // through shared memory. share_m and share_n index the nest: a loop of even size that the A
-  // operand reads and B does not (the block's two tile rows), and one B reads and A does not (its
-  // two tile columns). Each step of 16 along the sum, the block loads its rows of A and columns of B
-  // once, coalesced (splitting each float32 element into its tf32 parts once), and every warp reads its fragments
-  // from there.
+  // Staged: the 4 warps of a block are 2 x 2 tiles that share their operands through shared
+  // memory. share_m and share_n index the nest: a loop of even size that the A operand reads and B
+  // does not (the block's two tile rows), and one that B reads and A does not (its two tile
+  // columns). Each step of 16 along the sum, the block loads its rows of A and columns of B once,
+  // coalesced (splitting each float32 element into its tf32 parts once), and every warp reads its
+  // fragments from there.
   bool staged = false;
   size_t share_m = 0, share_n = 0;
 };
