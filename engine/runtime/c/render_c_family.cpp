@@ -570,8 +570,7 @@ StageLayout stage_layout(const UOp& v, const UOp& k, int64_t warp_rows) {
   StageLayout l;
   l.rows = 2 * warp_rows;
   l.halves = tc_operand(v) != Scalar::Float32;
-  if (const std::optional<Sum> s = decompose(tc_operand_index(v).src(1)))
-    for (const Term& t : s->terms) l.along_k = l.along_k || (t.base == k && t.coeff == 1);
+  l.along_k = aligned_along(tc_operand_index(v).src(1), k, 1);
   return l;
 }
 
@@ -713,6 +712,9 @@ size_t Renderer::emit_mma() {
   const std::string rows = "(16 * mma_i + mma_g)", rows8 = "(16 * mma_i + mma_g + 8)";
   const std::string cols = "(16 * mma_j + mma_g)", cols8 = "(16 * mma_j + mma_g + 8)";
   const std::string c1 = "(mma_c + 1)", c8 = "(mma_c + 8)", c9 = "(mma_c + 9)";
+  // The rows (columns) of this warp's half of a staged block.
+  const std::string a_half = "(mma_wid / 2 * " + std::to_string(16 * t.wm) + " + ";
+  const std::string b_half = "(mma_wid % 2 * " + std::to_string(16 * t.wn) + " + ";
   out_ << "#if __CUDA_ARCH__ >= 800\n";
   if (tf32) {
     // m16n8k8 with tf32: A at rows g, g + 8 and columns t, t + 4 (t = l % 4) of each step of 8; B at
@@ -732,9 +734,7 @@ size_t Renderer::emit_mma() {
     };
     for (int r = 0; r < 4; ++r) {
       if (t.staged)
-        out_ << part(
-            "a", "[mma_i][", r,
-            stage_of(x).at("(mma_wid / 2 * " + std::to_string(16 * t.wm) + " + " + a_at[r][0] + ")", a_at[r][1]));
+        out_ << part("a", "[mma_i][", r, stage_of(x).at(a_half + a_at[r][0] + ")", a_at[r][1]));
       else
         out_ << in << "mma_split(" << element_at(x, a_at[r][0], "0", a_at[r][1]) << ", mma_ah[mma_i][" << r
              << "], mma_al[mma_i][" << r << "]);\n";
@@ -745,8 +745,7 @@ size_t Renderer::emit_mma() {
       for (int r = 0; r < 2; ++r) {
         const std::string col = h ? cols8 : cols, k = r ? t4 : t0;
         if (t.staged)
-          out_ << part("b", h ? "[1][" : "[0][", r,
-                       stage_of(y).at("(mma_wid % 2 * " + std::to_string(16 * t.wn) + " + " + col + ")", k));
+          out_ << part("b", h ? "[1][" : "[0][", r, stage_of(y).at(b_half + col + ")", k));
         else
           out_ << in << "mma_split(" << element_at(y, "0", col, k) << ", mma_bh[" << h << "][" << r << "], mma_bl[" << h
                << "][" << r << "]);\n";
@@ -763,8 +762,6 @@ size_t Renderer::emit_mma() {
     out_ << in << "  }\n" << in << "}\n" << i2 << "  }\n" << i2 << "}\n";
   } else {
     // A pair along the sum: from global memory, or from the block's stage (this warp's half of it).
-    const std::string a_half = "(mma_wid / 2 * " + std::to_string(16 * t.wm) + " + ";
-    const std::string b_half = "(mma_wid % 2 * " + std::to_string(16 * t.wn) + " + ";
     auto a_pair = [&](const std::string& r, const std::string& k0, const std::string& k1) {
       return t.staged ? staged_pair(x, a_half + r + ")", k0) : pair(x, r, "0", k0, k1);
     };
